@@ -1,0 +1,112 @@
+# bkpipe: one Makefile. `make`, `make check`, `make install`, `make bench`.
+# B is the build directory (default: the source tree), so that
+# `make B=build/asan CFLAGS=...` keeps a second build beside the first.
+
+VERSION = 0.1.0
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+B ?= .
+PKG_CONFIG ?= pkg-config
+SCDOC ?= scdoc
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+FUZZ_CC ?= clang
+
+# ISA-L is the fast inflate; without it (or with ISAL=0) zlib's inflate is used.
+ISAL ?= $(shell $(PKG_CONFIG) --exists libisal 2>/dev/null && echo 1 || echo 0)
+PKGS = libpq libcurl zlib libcrypto expat
+ifeq ($(ISAL),1)
+PKGS += libisal
+ISAL_DEFS = -DHAVE_ISAL
+endif
+
+WARN = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DBKPIPE_VERSION='"$(VERSION)"' \
+	$(ISAL_DEFS) -Icommon $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lpthread
+
+TOOLS = gzcat-verify
+COMMON_SRC = $(wildcard common/*.c)
+COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:%.c=$(B)/%)
+MANS = $(TOOLS:%=man/%.1)
+BINS = $(TOOLS:%=$(B)/%)
+
+all: $(BINS) $(MANS)
+
+$(B)/%.o: %.c common/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libbkpipe.a: $(COMMON_OBJ)
+	$(AR) rcs $@ $(COMMON_OBJ)
+
+$(BINS): $(B)/%: $(B)/cmd/%.o $(B)/libbkpipe.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libbkpipe.a $(LIBS)
+
+$(UNIT_BIN): $(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libbkpipe.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libbkpipe.a $(LIBS)
+
+man/%.1: man/%.1.scd
+	$(SCDOC) < $< > $@
+
+unit: $(UNIT_BIN)
+
+# Runs the C unit tests (TAP on stdout).
+unit-run: unit
+	@for t in $(UNIT_BIN); do $$t || exit 1; done
+
+# libFuzzer targets, built with clang into $(B)/fuzz/.
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZ_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(ISAL_DEFS) -Icommon -g -O1 \
+	-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS)
+FUZZ_TIME ?= 60
+
+$(FUZZ_BIN): $(B)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) common/*.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRC) $(LIBS)
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+		mkdir -p $(B)/fuzz/corpus-$${f##*/}; \
+		$$f -max_total_time=$(FUZZ_TIME) $(B)/fuzz/corpus-$${f##*/} \
+			tests/fuzz/seeds/$${f##*/} || exit 1; \
+	done
+
+check:
+	@tests/run
+
+bench: all
+	@scripts/deps bench
+	@for s in bench/*.sh; do $$s || exit 1; done
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	for t in $(TOOLS); do install -m 755 $(B)/$$t $(DESTDIR)$(BINDIR)/$$t; done
+	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(MANDIR)/man1/$$t.1; done
+
+clean:
+	rm -f $(BINS) $(MANS) $(B)/libbkpipe.a $(COMMON_OBJ) $(B)/cmd/*.o
+	rm -f $(UNIT_BIN) $(B)/tests/unit/*.o
+	rm -rf build $(B)/fuzz
+
+.PHONY: all unit unit-run fuzz check bench install uninstall clean
+.SECONDARY:
