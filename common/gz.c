@@ -348,6 +348,7 @@ data_begin(struct gz *g)
 static void
 header_next(struct gz *g)
 {
+	g->xlen_got = 0;
 	if (g->state < S_XLEN && (g->flags & FEXTRA))
 		g->state = S_XLEN;
 	else if (g->state < S_NAME && (g->flags & FNAME))
@@ -388,6 +389,7 @@ garbage(struct gz *g, uint64_t at)
 {
 	if (g->ignore_garbage) {
 		g->state = S_IGNORE;
+		g->info.garbage = g->info.in_bytes - at;
 		return 0;
 	}
 	snprintf(g->msg, sizeof(g->msg),
