@@ -1,22 +1,69 @@
 /*
- * A ring buffer of size holdback + WORK. `made` and `sent` count bytes
- * committed and written since the start; the ring holds made - sent bytes
- * ending at made % size. When the room left is small, everything older
- * than the newest holdback bytes is written, in at most two pieces.
+ * How this works. The output is a ring buffer of holdback + WORK bytes.
+ * `made` counts bytes the producer has committed, `sent` bytes written,
+ * and `limit` how far writing may go: made - holdback while the input is
+ * unproved, made after hold_release(). A writer thread writes from sent up
+ * to limit while the producer fills the ring ahead of it, so inflating and
+ * writing overlap; the producer waits only when the ring is full, the
+ * writer only when there is nothing it may write. Bytes past limit are
+ * never handed to write(2), so a dropped tail is never seen by the reader.
  */
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "hold.h"
 #include "out.h"
 
-#define WORK (1024 * 1024)	/* written in pieces of about this much */
+#define WORK (1024 * 1024)	/* ring space beyond the holdback */
+#define MIN_ROOM (WORK / 4)	/* the producer waits for at least this */
+#define PIECE (256 * 1024)	/* the writer writes at most this at once */
 
 struct hold {
 	int fd;
 	unsigned char *buf;
 	size_t size, holdback;
-	uint64_t made, sent;
+	uint64_t made, sent, limit;
+	int err;		/* the writer's OUT_* error, or 0 */
+	bool stop, threaded;
+	pthread_t writer;
+	pthread_mutex_t mu;
+	pthread_cond_t room;	/* signalled when sent moves */
+	pthread_cond_t data;	/* signalled when limit moves or stop is set */
 };
+
+static void *
+writer(void *arg)
+{
+	struct hold *h = arg;
+
+	pthread_mutex_lock(&h->mu);
+	for (;;) {
+		size_t at, n;
+		int r;
+
+		while (h->sent == h->limit && !h->stop)
+			pthread_cond_wait(&h->data, &h->mu);
+		if (h->sent == h->limit)
+			break;
+		at = (size_t)(h->sent % h->size);
+		n = h->limit - h->sent < PIECE ? (size_t)(h->limit - h->sent) : PIECE;
+		if (n > h->size - at)
+			n = h->size - at;
+		pthread_mutex_unlock(&h->mu);
+		r = out_write(h->fd, h->buf + at, n);
+		pthread_mutex_lock(&h->mu);
+		if (r != 0) {
+			h->err = r;
+			pthread_cond_broadcast(&h->room);
+			break;
+		}
+		h->sent += n;
+		pthread_cond_broadcast(&h->room);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
 
 struct hold *
 hold_new(int fd, size_t holdback)
@@ -29,8 +76,13 @@ hold_new(int fd, size_t holdback)
 	h->holdback = holdback;
 	h->size = holdback + WORK;
 	h->buf = malloc(h->size);
-	if (h->buf == NULL) {
-		free(h);
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->room, NULL);
+	pthread_cond_init(&h->data, NULL);
+	if (h->buf != NULL && fd >= 0)
+		h->threaded = pthread_create(&h->writer, NULL, writer, h) == 0;
+	if (h->buf == NULL || (fd >= 0 && !h->threaded)) {
+		hold_free(h);
 		return NULL;
 	}
 	return h;
@@ -41,66 +93,91 @@ hold_free(struct hold *h)
 {
 	if (h == NULL)
 		return;
+	if (h->threaded) {
+		pthread_mutex_lock(&h->mu);
+		h->stop = true;
+		pthread_cond_signal(&h->data);
+		pthread_mutex_unlock(&h->mu);
+		pthread_join(h->writer, NULL);
+	}
+	pthread_cond_destroy(&h->data);
+	pthread_cond_destroy(&h->room);
+	pthread_mutex_destroy(&h->mu);
 	free(h->buf);
 	free(h);
 }
 
-/* Write the oldest n bytes of the ring. */
-static int
-send(struct hold *h, uint64_t n)
+/* Let the writer go up to `to`; without a writer, "write" it at once. */
+static void
+allow(struct hold *h, uint64_t to)
 {
-	while (n > 0) {
-		size_t at = (size_t)(h->sent % h->size);
-		size_t piece = h->size - at < n ? h->size - at : (size_t)n;
-		int r = h->fd < 0 ? 0 : out_write(h->fd, h->buf + at, piece);
-
-		if (r != 0)
-			return r;
-		h->sent += piece;
-		n -= piece;
-	}
-	return 0;
+	if (to <= h->limit)
+		return;
+	h->limit = to;
+	if (h->threaded)
+		pthread_cond_signal(&h->data);
+	else
+		h->sent = to;
 }
 
 int
 hold_space(struct hold *h, unsigned char **p, size_t *n)
 {
-	size_t at = (size_t)(h->made % h->size);
-	size_t used = (size_t)(h->made - h->sent);
+	size_t at, free_;
+	int err;
 
-	if (h->size - used < WORK / 4 && used > h->holdback) {
-		int r = send(h, used - h->holdback);
-
-		if (r != 0)
-			return r;
-		used = h->holdback;
-	}
+	pthread_mutex_lock(&h->mu);
+	while (h->size - (h->made - h->sent) < MIN_ROOM && h->err == 0)
+		pthread_cond_wait(&h->room, &h->mu);
+	err = h->err;
+	at = (size_t)(h->made % h->size);
+	free_ = h->size - (size_t)(h->made - h->sent);
+	pthread_mutex_unlock(&h->mu);
 	/* Contiguous room: up to the end of the ring or the oldest byte kept. */
 	*p = h->buf + at;
-	*n = h->size - used < h->size - at ? h->size - used : h->size - at;
-	return 0;
+	*n = free_ < h->size - at ? free_ : h->size - at;
+	return err;
 }
 
 void
 hold_commit(struct hold *h, size_t n)
 {
+	pthread_mutex_lock(&h->mu);
 	h->made += n;
+	if (h->made > h->holdback)
+		allow(h, h->made - h->holdback);
+	pthread_mutex_unlock(&h->mu);
 }
 
 int
 hold_release(struct hold *h)
 {
-	return send(h, h->made - h->sent);
+	int err;
+
+	pthread_mutex_lock(&h->mu);
+	allow(h, h->made);
+	while (h->sent < h->made && h->err == 0)
+		pthread_cond_wait(&h->room, &h->mu);
+	err = h->err;
+	pthread_mutex_unlock(&h->mu);
+	return err;
 }
 
 void
 hold_drop(struct hold *h)
 {
-	h->made = h->sent;
+	pthread_mutex_lock(&h->mu);
+	h->made = h->limit;
+	pthread_mutex_unlock(&h->mu);
 }
 
 uint64_t
 hold_written(const struct hold *h)
 {
-	return h->sent;
+	uint64_t n;
+
+	pthread_mutex_lock((pthread_mutex_t *)&h->mu);
+	n = h->sent;
+	pthread_mutex_unlock((pthread_mutex_t *)&h->mu);
+	return n;
 }

@@ -57,6 +57,7 @@ produce(size_t holdback, size_t total, size_t piece, int release)
 		ok(hold_release(h) == 0, "release succeeds");
 	else
 		hold_drop(h);
+	hold_free(h);		/* waits for the writer */
 	lseek(fd, 0, SEEK_SET);
 	seen = drain(fd, got, total + 1);
 	ok(!early, "holdback %zu, %zu bytes in %zu-byte pieces: the last %zu bytes are never "
@@ -67,7 +68,6 @@ produce(size_t holdback, size_t total, size_t piece, int release)
 	else
 		ok(seen <= limit && memcmp(got, want, seen) == 0,
 		    "after drop at most %zu bytes are written, a prefix (got %zu)", limit, seen);
-	hold_free(h);
 	close(fd);
 	free(want);
 	free(got);
