@@ -184,7 +184,7 @@ main(int argc, char *argv[])
 	struct opts o = { .holdback = 64 * 1024 };
 	struct hold *h;
 	unsigned char *buf;
-	int c, status = EXIT_OK, outfd;
+	int c, r, status = EXIT_OK, outfd;
 	uint64_t size;
 	const char *why;
 
@@ -221,19 +221,25 @@ main(int argc, char *argv[])
 			status = status_worst(status, EXIT_DATA);
 			continue;
 		}
+		/* After a damaged input, later ones are only verified: the output
+		 * must not go on as if nothing was missing. */
+		if (status != EXIT_OK && outfd >= 0) {
+			hold_free(h);
+			outfd = -1;
+			if ((h = hold_new(outfd, o.holdback)) == NULL)
+				die(EXIT_DATA, "out of memory");
+		}
 		if (isatty(fd)) {
 			warn("%s: refusing to read compressed data from a terminal (see --help)", name);
-			status = status_worst(status, EXIT_USAGE);
+			r = EXIT_USAGE;
 		} else {
-			/* After a damaged input, later ones are only verified: the output
-			 * must not go on as if nothing was missing. */
-			c = verify(fd, name, &o, h, status == EXIT_OK ? outfd : -1, buf);
-			if (c < 0)
-				return EXIT_OK;		/* the reader has gone */
-			status = status_worst(status, c);
+			r = verify(fd, name, &o, h, outfd, buf);
 		}
 		if (!std)
 			close(fd);
+		if (r < 0)
+			break;		/* the reader has gone: stop quietly */
+		status = status_worst(status, r);
 	}
 	hold_free(h);
 	free(buf);

@@ -234,8 +234,10 @@ inflate_step(struct gz *g, const unsigned char **in, size_t *inlen,
 		g->pend_pos = 0;
 		g->info.in_bytes -= k;
 	}
-	if (r < 0)
-		return fail(g, g->info.in_bytes, "invalid deflate data (%s)", isal_reason(r));
+	if (r < 0)	/* where the bad code is, not how far ISA-L read ahead */
+		return fail(g, g->info.in_bytes - (s->read_in_length > 0 ?
+		    (uint64_t)s->read_in_length / 8 : 0), "invalid deflate data (%s)",
+		    isal_reason(r));
 	return 0;
 }
 

@@ -8,6 +8,7 @@
  * writer only when there is nothing it may write. Bytes past limit are
  * never handed to write(2), so a dropped tail is never seen by the reader.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ struct hold {
 	size_t size, holdback;
 	uint64_t made, sent, limit;
 	int err;		/* the writer's OUT_* error, or 0 */
+	int err_errno;		/* and its errno, for the caller's thread */
 	bool stop, threaded;
 	pthread_t writer;
 	pthread_mutex_t mu;
@@ -55,6 +57,7 @@ writer(void *arg)
 		pthread_mutex_lock(&h->mu);
 		if (r != 0) {
 			h->err = r;
+			h->err_errno = errno;
 			pthread_cond_broadcast(&h->room);
 			break;
 		}
@@ -130,6 +133,8 @@ hold_space(struct hold *h, unsigned char **p, size_t *n)
 	while (h->size - (h->made - h->sent) < MIN_ROOM && h->err == 0)
 		pthread_cond_wait(&h->room, &h->mu);
 	err = h->err;
+	if (err != 0)
+		errno = h->err_errno;
 	at = (size_t)(h->made % h->size);
 	free_ = h->size - (size_t)(h->made - h->sent);
 	pthread_mutex_unlock(&h->mu);
@@ -159,6 +164,8 @@ hold_release(struct hold *h)
 	while (h->sent < h->made && h->err == 0)
 		pthread_cond_wait(&h->room, &h->mu);
 	err = h->err;
+	if (err != 0)
+		errno = h->err_errno;
 	pthread_mutex_unlock(&h->mu);
 	return err;
 }
