@@ -303,7 +303,7 @@ done
 # --------------------------------------------------------------------- timing
 
 # Best wall time per tool, in microseconds (EPOCHREALTIME without its point).
-declare -A best=()
+declare -A best=() best_pipe=()
 usec() { local t=${1/[.,]/}; echo $((10#$t)); }
 
 ids=("${!labels[@]}")
@@ -318,6 +318,12 @@ for ((r = 0; r < rounds; r++)); do
 		t1=$EPOCHREALTIME
 		dt=$(($(usec "$t1") - $(usec "$t0")))
 		if [[ -z ${best[$i]:-} ]] || ((dt < best[$i])); then best[$i]=$dt; fi
+		# The same through a pipe, as in a restore pipeline.
+		t0=$EPOCHREALTIME
+		run_tool "$i" | cat >/dev/null
+		t1=$EPOCHREALTIME
+		dt=$(($(usec "$t1") - $(usec "$t0")))
+		if [[ -z ${best_pipe[$i]:-} ]] || ((dt < best_pipe[$i])); then best_pipe[$i]=$dt; fi
 	done
 done
 
@@ -352,12 +358,20 @@ for label in "gzcat-verify" "gzcat-verify (zlib)"; do
 	if [[ -n $i ]]; then printf '%-21s %s\n' "$label:" "${cmdline[i]}"; fi
 done
 echo "best of $rounds rounds, wall time; MB/s = 10^6 bytes of decompressed output per second"
+table() {
+	local -n times=$1
+	for i in "${ids[@]}"; do
+		[[ -n ${labels[i]:-} ]] || continue
+		awk -v label="${labels[i]}" -v us="${times[$i]}" -v ref="${times[$gv_i]}" -v bytes="$sql_bytes" 'BEGIN {
+			printf "  %-20s %7.3f s  %6.0f MB/s  %5.2fx gzcat-verify\n", label, us / 1e6, bytes / us, ref / us }'
+	done
+}
 echo
-for i in "${ids[@]}"; do
-	[[ -n ${labels[i]:-} ]] || continue
-	awk -v label="${labels[i]}" -v us="${best[$i]}" -v ref="${best[$gv_i]}" -v bytes="$sql_bytes" 'BEGIN {
-		printf "  %-20s %7.3f s  %6.0f MB/s  %5.2fx gzcat-verify\n", label, us / 1e6, bytes / us, ref / us }'
-done
+echo "to /dev/null:"
+table best
+echo
+echo "through a pipe (| cat > /dev/null):"
+table best_pipe
 echo
 for label in "gzcat-verify" "gzcat-verify (zlib)"; do
 	i=$(tool_index "$label")
