@@ -161,3 +161,116 @@ units_fmt_duration(char *buf, size_t len, int64_t s)
 	else
 		snprintf(buf, len, "%" PRId64 "d%02" PRId64 "h", s / 86400, s % 86400 / 3600);
 }
+
+/* Days from 1970-01-01 to a civil date (proleptic Gregorian). */
+int64_t
+units_timegm(int y, int m, int d, int hh, int mm, int ss)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468) * 86400 + hh * 3600 + mm * 60 + ss;
+}
+
+static int
+digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (!isdigit((unsigned char)**p))
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+valid(int y, int mo, int d, int h, int mi, int s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	(void)y;
+	return mo >= 1 && mo <= 12 && d >= 1 && d <= mdays[mo - 1] && h <= 23 && mi <= 59 && s <= 60;
+}
+
+int
+units_parse_time(const char *s, int64_t *epoch)
+{
+	const char *p = s;
+	int y, mo, d, h = 0, mi = 0, sec = 0;
+
+	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+	    digits(&p, 2, &d))
+		return -1;
+	if (*p == 'T' || *p == ' ') {
+		p++;
+		if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi))
+			return -1;
+		if (*p == ':') {
+			p++;
+			if (digits(&p, 2, &sec))
+				return -1;
+			if (*p == '.') {
+				p++;
+				if (!isdigit((unsigned char)*p))
+					return -1;
+				while (isdigit((unsigned char)*p))
+					p++;
+			}
+		}
+	}
+	if (*p == 'Z')
+		p++;
+	if (*p != '\0' || !valid(y, mo, d, h, mi, sec))
+		return -1;
+	*epoch = units_timegm(y, mo, d, h, mi, sec);
+	return 0;
+}
+
+int
+units_parse_http_date(const char *s, int64_t *epoch)
+{
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	const char *p = strchr(s, ',');
+	int d, y, h, mi, sec, mo = 0;
+
+	if (p == NULL)
+		return -1;
+	for (p++; *p == ' '; p++)
+		;
+	if (digits(&p, 2, &d) || *p++ != ' ')
+		return -1;
+	while (mo < 12 && strncmp(p, months[mo], 3) != 0)
+		mo++;
+	if (mo == 12)
+		return -1;
+	p += 3;
+	if (*p++ != ' ' || digits(&p, 4, &y) || *p++ != ' ' || digits(&p, 2, &h) ||
+	    *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' || digits(&p, 2, &sec) ||
+	    strcmp(p, " GMT") != 0 || !valid(y, mo + 1, d, h, mi, sec))
+		return -1;
+	*epoch = units_timegm(y, mo + 1, d, h, mi, sec);
+	return 0;
+}
+
+void
+units_fmt_time(char *buf, size_t len, int64_t t)
+{
+	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, secs = t - days * 86400;
+	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+	int64_t y = yoe + era * 400 + (m <= 2);
+
+	snprintf(buf, len, "%04" PRId64 "-%02" PRId64 "-%02" PRId64 "T%02" PRId64 ":%02" PRId64
+	    ":%02" PRId64 "Z", y, m, d, secs / 3600, secs % 3600 / 60, secs % 60);
+}

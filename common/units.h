@@ -28,4 +28,20 @@ void units_fmt_size(char *buf, size_t len, uint64_t bytes);
 /* "45s", "1m05s", "2h03m", "3d04h": for messages and ETAs. */
 void units_fmt_duration(char *buf, size_t len, int64_t seconds);
 
+/* Seconds since the epoch for a UTC civil time (no time zone involved). */
+int64_t units_timegm(int year, int month, int day, int hour, int min, int sec);
+
+/*
+ * A UTC time: "2026-01-26", "2026-01-26T03:00", "2026-01-26T03:00:15Z",
+ * "2026-01-26 03:00:15", with optional fractional seconds ("...15.000Z").
+ * 0 or -1.
+ */
+int units_parse_time(const char *s, int64_t *epoch);
+
+/* An HTTP date, "Mon, 26 Jan 2026 03:00:15 GMT". 0 or -1. */
+int units_parse_http_date(const char *s, int64_t *epoch);
+
+/* "2026-01-26T03:00:15Z" (buf of at least 21 bytes). */
+void units_fmt_time(char *buf, size_t len, int64_t epoch);
+
 #endif

@@ -117,5 +117,30 @@ main(void)
 	is_str(buf, "2h03m", "7380 seconds");
 	units_fmt_duration(buf, sizeof(buf), 273600);
 	is_str(buf, "3d04h", "3 days 4 hours");
+	{
+		int64_t t;
+
+		ok(units_parse_time("2026-01-26T03:00:15Z", &t) == 0 && t == 1769396415,
+		    "a UTC time with Z");
+		ok(units_parse_time("2026-01-26T03:00:15.123Z", &t) == 0 && t == 1769396415,
+		    "with fractional seconds");
+		ok(units_parse_time("2026-01-26", &t) == 0 && t == 1769385600, "a date is its midnight");
+		ok(units_parse_time("2026-01-26 03:00", &t) == 0 && t == 1769396400,
+		    "a space and no seconds");
+		ok(units_parse_time("1970-01-01T00:00:00Z", &t) == 0 && t == 0, "the epoch");
+		ok(units_parse_time("2024-02-29T12:00:00Z", &t) == 0 && t == 1709208000, "a leap day");
+		ok(units_parse_time("2026-13-01", &t) == -1, "month 13 is refused");
+		ok(units_parse_time("2026-01-26T25:00", &t) == -1, "hour 25 is refused");
+		ok(units_parse_time("2026-01-26T03:00:15+01:00", &t) == -1, "offsets are refused");
+		ok(units_parse_time("26h", &t) == -1, "a duration is not a time");
+		ok(units_parse_http_date("Mon, 26 Jan 2026 03:00:15 GMT", &t) == 0 && t == 1769396415,
+		    "an HTTP date");
+		ok(units_parse_http_date("Mon, 26 Foo 2026 03:00:15 GMT", &t) == -1,
+		    "a bad month is refused");
+		units_fmt_time(buf, sizeof(buf), 1769396415);
+		is_str(buf, "2026-01-26T03:00:15Z", "format a time");
+		units_fmt_time(buf, sizeof(buf), 951782400);
+		is_str(buf, "2000-02-29T00:00:00Z", "format a leap day");
+	}
 	return tap_done();
 }

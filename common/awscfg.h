@@ -1,0 +1,54 @@
+/*
+ * AWS configuration, read as the AWS CLI reads it.
+ *
+ * Credentials: with --profile, that profile only; otherwise
+ * AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), then the
+ * profile named by AWS_PROFILE (or "default") in the shared credentials
+ * file (AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials), then in the
+ * config file (AWS_CONFIG_FILE, ~/.aws/config, sections "[profile NAME]"
+ * and "[default]").
+ * Region: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, us-east-1.
+ * Endpoint: --endpoint-url, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the
+ * profile's "s3 =" nested endpoint_url, its endpoint_url, else AWS.
+ * Addressing: the profile's "s3 =" nested addressing_style; "auto" means
+ * path style for a custom endpoint or region "auto" (Cloudflare R2), and
+ * virtual-hosted style on AWS.
+ * Also AWS_CA_BUNDLE (or ca_bundle) and AWS_MAX_ATTEMPTS (or max_attempts).
+ */
+#ifndef BKPIPE_AWSCFG_H
+#define BKPIPE_AWSCFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum awscfg_style { AWSCFG_AUTO, AWSCFG_PATH, AWSCFG_VIRTUAL };
+
+struct awscfg {
+	char *access_key, *secret_key, *session_token;
+	char *region;
+	char *endpoint;		/* NULL: AWS itself */
+	char *ca_bundle;
+	char *profile;		/* the profile read, for messages */
+	enum awscfg_style style;
+	bool no_sign;
+	int max_attempts;
+};
+
+struct awscfg_opts {
+	const char *profile;	/* --profile, or NULL */
+	const char *endpoint;	/* --endpoint-url, or NULL */
+	const char *region;	/* --region, or NULL */
+	bool no_sign;		/* --no-sign-request */
+};
+
+/*
+ * Fill c. 0 on success; -1 with a message in err (naming the places that
+ * were searched, for missing credentials): a configuration error.
+ */
+int awscfg_load(struct awscfg *c, const struct awscfg_opts *o, char *err, size_t errlen);
+void awscfg_free(struct awscfg *c);
+
+/* Path style or not, once the endpoint and region are known. */
+bool awscfg_path_style(const struct awscfg *c);
+
+#endif

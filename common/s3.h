@@ -1,0 +1,118 @@
+/*
+ * The S3 client shared by s3ls, s3get, s3put and s3rm.
+ *
+ * One libcurl handle, reused so connections stay open; TLS verified;
+ * connect and low-speed timeouts. Every request is signed (sigv4.h) unless
+ * --no-sign-request. Connection errors, 500/502/503/504, 429 and S3's
+ * SlowDown, InternalError and RequestTimeout are retried up to
+ * max_attempts with exponential backoff and full jitter; a
+ * RequestTimeTooSkewed reply corrects the clock offset once; a redirect to
+ * another region (301 PermanentRedirect, or x-amz-bucket-region) is
+ * followed once. Error replies become "Code: message" with a hint.
+ * Secrets never appear in messages: requests are logged (-v) without
+ * Authorization, tokens or presigned query strings.
+ */
+#ifndef BKPIPE_S3_H
+#define BKPIPE_S3_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "awscfg.h"
+
+struct s3;
+
+/* s3://bucket/key, split; key may be "" . 0 or -1. */
+int s3_parse_url(const char *url, char **bucket, char **key);
+
+struct s3 *s3_new(const struct awscfg *cfg, int verbose);
+void s3_free(struct s3 *s);
+
+/* A reply: status, the headers we use, and the body when buffered. */
+struct s3_reply {
+	long status;
+	char *body;		/* NUL-terminated, when no sink was given */
+	size_t body_len;
+	char etag[256];
+	char bucket_region[64];
+	int64_t content_length;	/* -1 when absent */
+};
+
+/*
+ * Called with body bytes of a successful (2xx) reply as they arrive;
+ * returns 0, or non-zero to abort the transfer.
+ */
+typedef int (*s3_sink)(void *arg, const char *p, size_t n);
+
+struct s3_request {
+	const char *method;	/* "GET", "HEAD", ... */
+	const char *bucket;
+	const char *key;	/* raw key, or NULL */
+	const char *query;	/* encoded query without '?', or NULL */
+	const char *const *headers;	/* extra "Name: value" headers */
+	size_t nheaders;
+	s3_sink sink;		/* NULL: buffer the body in the reply */
+	void *sink_arg;
+	size_t max_body;	/* limit for a buffered body */
+};
+
+/*
+ * Perform a request with retries. Returns an exit status: EXIT_OK for a
+ * 2xx reply; EXIT_DATA when the server said no (the reply and s3_error()
+ * say why); EXIT_TRANSIENT when retries ran out; EXIT_USAGE for a bad
+ * request. The reply's body is freed by s3_reply_free().
+ */
+int s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep);
+void s3_reply_free(struct s3_reply *rep);
+
+/* The last error, "NoSuchBucket: The specified bucket does not exist (hint: ...)". */
+const char *s3_error(const struct s3 *s);
+
+/* One object or common prefix of a listing, in key order. */
+struct s3_entry {
+	const char *key;		/* decoded; for a prefix, the prefix */
+	const char *last_modified;	/* normalised: 2026-01-26T03:00:15Z */
+	int64_t mtime;			/* the same, in seconds since the epoch */
+	int64_t size;
+	const char *etag;
+	const char *storage_class;
+	bool is_prefix;			/* a common prefix ("directory") */
+};
+
+/* Called for each entry; a non-zero return stops the listing with it. */
+typedef int (*s3_list_fn)(void *arg, const struct s3_entry *e);
+
+struct s3_list_opts {
+	const char *prefix;
+	const char *delimiter;		/* NULL: everything under prefix */
+	const char *start_after;
+};
+
+/*
+ * List with ListObjectsV2 page by page (encoding-type=url), calling fn as
+ * each page arrives. Returns an exit status; a page that says it is
+ * truncated but gives no continuation token is an error, never a loop.
+ * When fn stops the listing, returns its non-zero value as is.
+ */
+int s3_list(struct s3 *s, const char *bucket, const struct s3_list_opts *o,
+    s3_list_fn fn, void *arg);
+
+/*
+ * Parse one ListObjectsV2 reply and call fn for its entries in key order.
+ * 0 with *next set to the continuation token (NULL on the last page);
+ * -1 with why set when the reply is malformed; or fn's non-zero return.
+ */
+int s3_list_page(const char *body, size_t len, s3_list_fn fn, void *arg, char **next,
+    char *why, size_t whylen);
+
+/* Percent-encode bytes that would break a listing line (controls, TAB, LF, '%'). */
+char *s3_listing_escape(const char *key);
+
+/* Append to dst the query-encoding of src (all but unreserved characters). */
+char *s3_query_escape(const char *src);
+
+/* Percent-decode in place (encoding-type=url). 0, or -1 on a bad escape. */
+int s3_url_decode(char *s);
+
+#endif
