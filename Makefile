@@ -42,6 +42,8 @@ COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:%.c=$(B)/%)
+TOOL_SRC = $(wildcard tests/tools/*.c)
+TOOL_BIN = $(TOOL_SRC:%.c=$(B)/%)
 MANS = $(TOOLS:%=man/%.1)
 BINS = $(TOOLS:%=$(B)/%)
 
@@ -57,13 +59,14 @@ $(B)/libbkpipe.a: $(COMMON_OBJ)
 $(BINS): $(B)/%: $(B)/cmd/%.o $(B)/libbkpipe.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libbkpipe.a $(LIBS)
 
-$(UNIT_BIN): $(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libbkpipe.a
+$(UNIT_BIN) $(TOOL_BIN): $(B)/tests/%: $(B)/tests/%.o $(B)/libbkpipe.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libbkpipe.a $(LIBS)
 
 man/%.1: man/%.1.scd
 	$(SCDOC) < $< > $@
 
-unit: $(UNIT_BIN)
+# The C unit tests, and the small programs the bats suites use.
+unit: $(UNIT_BIN) $(TOOL_BIN)
 
 # Runs the C unit tests (TAP on stdout).
 unit-run: unit
@@ -107,7 +110,7 @@ uninstall:
 
 clean:
 	rm -f $(BINS) $(MANS) $(B)/libbkpipe.a $(COMMON_OBJ) $(B)/cmd/*.o
-	rm -f $(UNIT_BIN) $(B)/tests/unit/*.o
+	rm -f $(UNIT_BIN) $(TOOL_BIN) $(B)/tests/unit/*.o $(B)/tests/tools/*.o
 	rm -rf build $(B)/fuzz
 
 .PHONY: all unit unit-run fuzz check bench install uninstall clean

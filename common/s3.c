@@ -190,10 +190,15 @@ request_url(struct s3 *s, const char *bucket, const char *key, const char *query
 		const char *host = strstr(ep, "://") + 3;
 
 		r = snprintf(url, n, "%.*s%s.%s/%s", (int)(host - ep), ep, bucket, host, ekey);
-	} else if (path) {
-		r = snprintf(url, n, "https://s3.%s.amazonaws.com/%s/%s", s->region, bucket, ekey);
 	} else {
-		r = snprintf(url, n, "https://%s.s3.%s.amazonaws.com/%s", bucket, s->region, ekey);
+		/* Regional names, us-east-1 too, as AWS CLI v2 writes them. */
+		char host[128];
+
+		snprintf(host, sizeof(host), "s3.%s.amazonaws.com", s->region);
+		if (path)
+			r = snprintf(url, n, "https://%s/%s/%s", host, bucket, ekey);
+		else
+			r = snprintf(url, n, "https://%s.%s/%s", bucket, host, ekey);
 	}
 	if (r >= 0 && query && *query)
 		snprintf(url + r, n - (size_t)r, "?%s", query);
@@ -887,4 +892,27 @@ s3_list(struct s3 *s, const char *bucket, const struct s3_list_opts *o,
 	} while (status == EXIT_OK && token != NULL);
 	free(token);
 	return status;
+}
+
+char *
+s3_presign(struct s3 *s, const char *bucket, const char *key, long expires, int64_t now)
+{
+	char *url = request_url(s, bucket, key, NULL), amz_date[20];
+	struct sigv4_out so;
+	time_t t = (time_t)now;
+	struct tm tm;
+
+	if (url == NULL)
+		return NULL;
+	gmtime_r(&t, &tm);
+	strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
+	if (sigv4_presign(&s->sig, "GET", url, amz_date, expires, &so) != 0) {
+		free(url);
+		return NULL;
+	}
+	free(url);
+	url = so.url;
+	so.url = NULL;
+	sigv4_out_free(&so);
+	return url;
 }

@@ -106,6 +106,9 @@ int s3_list(struct s3 *s, const char *bucket, const struct s3_list_opts *o,
 int s3_list_page(const char *body, size_t len, s3_list_fn fn, void *arg, char **next,
     char *why, size_t whylen);
 
+/* A presigned GET URL for bucket/key, valid for expires seconds from now. */
+char *s3_presign(struct s3 *s, const char *bucket, const char *key, long expires, int64_t now);
+
 /* Percent-encode bytes that would break a listing line (controls, TAB, LF, '%'). */
 char *s3_listing_escape(const char *key);
 
