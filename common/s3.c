@@ -560,19 +560,13 @@ s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 		if (!*e.region && *rep->bucket_region)
 			snprintf(e.region, sizeof(e.region), "%s", rep->bucket_region);
 		h = hint(code, &e, hbuf, sizeof(hbuf));
-		snprintf(s->err, sizeof(s->err), "%s: %s%s%s%s", code,
-		    *e.message ? e.message : "HTTP status", *e.message ? "" : " ",
-		    h ? " (hint: " : "", h ? h : "");
+		if (*e.message)
+			snprintf(s->err, sizeof(s->err), "%s: %s", code, e.message);
+		else
+			snprintf(s->err, sizeof(s->err), "%s: HTTP status %ld", code, rep->status);
 		if (h)
-			strncat(s->err, ")", sizeof(s->err) - strlen(s->err) - 1);
-		if (!*e.message) {
-			char tail[32];
-
-			snprintf(tail, sizeof(tail), "%ld", rep->status);
-			/* "Code: HTTP status 404" */
-			snprintf(s->err, sizeof(s->err), "%s: HTTP status %s%s%s%s", code, tail,
-			    h ? " (hint: " : "", h ? h : "", h ? ")" : "");
-		}
+			snprintf(s->err + strlen(s->err), sizeof(s->err) - strlen(s->err),
+			    " (hint: %s)", h);
 
 		/* Once: a clock that is off, or a bucket in another region. */
 		if (strcmp(code, "RequestTimeTooSkewed") == 0 && !s->skew_fixed && *x.date) {
@@ -580,14 +574,19 @@ s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 
 			if (units_parse_http_date(x.date, &server) == 0) {
 				s->clock_offset = (long)(server - (int64_t)time(NULL));
+				if (s->verbose)
+					fprintf(stderr, "%s: the server's clock is %ld s from ours; "
+					    "signing with its time\n", prog, s->clock_offset);
 				s->skew_fixed = true;
 				s3_reply_free(rep);
 				continue;
 			}
 		}
 		if ((rep->status == 301 || rep->status == 307 || rep->status == 400) &&
-		    *e.region && strcmp(e.region, s->region) != 0 && !s->redirected &&
-		    s->cfg->endpoint == NULL) {
+		    *e.region && strcmp(e.region, s->region) != 0 && !s->redirected) {
+			if (s->verbose)
+				fprintf(stderr, "%s: the bucket is in region %s; asking there\n",
+				    prog, e.region);
 			snprintf(s->region, sizeof(s->region), "%s", e.region);
 			s->redirected = true;
 			s3_reply_free(rep);
