@@ -75,7 +75,7 @@ unit-run: unit
 # libFuzzer targets, built with clang into $(B)/fuzz/.
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
-FUZZ_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(ISAL_DEFS) -Icommon -g -O1 \
+FUZZ_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DBKPIPE_VERSION='"$(VERSION)"' $(ISAL_DEFS) -Icommon -g -O1 \
 	-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS)
 FUZZ_TIME ?= 60
 

@@ -632,6 +632,14 @@ take_text(struct page *pg)
 	return t;
 }
 
+/* A field given twice keeps the last. */
+static void
+set_text(struct page *pg, const char **field)
+{
+	free((char *)*field);
+	*field = take_text(pg);
+}
+
 static void XMLCALL
 list_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 {
@@ -698,10 +706,10 @@ list_end(void *arg, const XML_Char *name)
 
 	(void)name;
 	switch (pg->field) {
-	case F_KEY: case F_PREFIX: pg->cur.key = take_text(pg); break;
-	case F_MTIME: pg->cur.last_modified = take_text(pg); break;
-	case F_ETAG: pg->cur.etag = take_text(pg); break;
-	case F_CLASS: pg->cur.storage_class = take_text(pg); break;
+	case F_KEY: case F_PREFIX: set_text(pg, &pg->cur.key); break;
+	case F_MTIME: set_text(pg, &pg->cur.last_modified); break;
+	case F_ETAG: set_text(pg, &pg->cur.etag); break;
+	case F_CLASS: set_text(pg, &pg->cur.storage_class); break;
 	case F_SIZE:
 		t = take_text(pg);
 		if (t && *t && strspn(t, "0123456789") == strlen(t) && strlen(t) < 19)
@@ -803,7 +811,8 @@ page_finish(struct page *pg, char *why, size_t len)
 			e->last_modified = d;
 		}
 	}
-	qsort(pg->e, pg->n, sizeof(*pg->e), entry_cmp);
+	if (pg->n > 1)
+		qsort(pg->e, pg->n, sizeof(*pg->e), entry_cmp);
 	return 0;
 }
 
