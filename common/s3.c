@@ -889,8 +889,10 @@ s3_list(struct s3 *s, const char *bucket, const struct s3_list_opts *o,
 		free(token);
 		token = NULL;
 		req.query = query;
-		if ((status = s3_request(s, &req, &rep)) != EXIT_OK)
+		if ((status = s3_request(s, &req, &rep)) != EXIT_OK) {
+			s3_reply_free(&rep);
 			break;
+		}
 		status = s3_list_page(rep.body, rep.body_len, fn, arg, &token, why, sizeof(why));
 		s3_reply_free(&rep);
 		if (status == -1 && *why) {
