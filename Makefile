@@ -37,7 +37,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DBKPIPE_VERSION='"$(VERSION)"' 
 ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lpthread
 
-TOOLS = gzcat-verify s3ls
+TOOLS = gzcat-verify s3ls s3get bkage
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -86,7 +86,7 @@ $(FUZZ_BIN): $(B)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) common/*.h
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
 		mkdir -p $(B)/fuzz/corpus-$${f##*/}; \
-		$$f -max_total_time=$(FUZZ_TIME) $(B)/fuzz/corpus-$${f##*/} \
+		$$f -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus-$${f##*/} \
 			tests/fuzz/seeds/$${f##*/} || exit 1; \
 	done
 

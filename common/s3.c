@@ -213,7 +213,7 @@ struct xfer {
 	const struct s3_request *req;
 	struct s3_reply *rep;
 	size_t cap;
-	bool sink_used, sink_failed, too_big;
+	bool sink_used, sink_failed, too_big, range_ignored;
 	char date[64];
 };
 
@@ -231,6 +231,10 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	long status = 0;
 
 	curl_easy_getinfo(x->s->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 200 && x->req->ranged) {
+		x->range_ignored = true;
+		return 0;
+	}
 	if (success(status) && x->req->sink) {
 		x->sink_used = true;
 		if (x->req->sink(x->req->sink_arg, p, len) != 0) {
@@ -286,12 +290,14 @@ on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
 	size_t len = size * n;
-	char num[32];
+	char num[32], range[96];
 
 	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
 		/* A new reply (after a 100 Continue): forget the last one's headers. */
 		x->rep->etag[0] = x->rep->bucket_region[0] = x->date[0] = '\0';
-		x->rep->content_length = -1;
+		x->rep->crc32[0] = x->rep->crc32c[0] = x->rep->sha256[0] = '\0';
+		x->rep->checksum_type[0] = '\0';
+		x->rep->content_length = x->rep->total_length = -1;
 	}
 	header_value(p, len, "etag", x->rep->etag, sizeof(x->rep->etag));
 	header_value(p, len, "x-amz-bucket-region", x->rep->bucket_region,
@@ -299,6 +305,13 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	header_value(p, len, "date", x->date, sizeof(x->date));
 	if (header_value(p, len, "content-length", num, sizeof(num)))
 		x->rep->content_length = strtoll(num, NULL, 10);
+	header_value(p, len, "x-amz-checksum-crc32", x->rep->crc32, sizeof(x->rep->crc32));
+	header_value(p, len, "x-amz-checksum-crc32c", x->rep->crc32c, sizeof(x->rep->crc32c));
+	header_value(p, len, "x-amz-checksum-sha256", x->rep->sha256, sizeof(x->rep->sha256));
+	header_value(p, len, "x-amz-checksum-type", x->rep->checksum_type,
+	    sizeof(x->rep->checksum_type));
+	if (header_value(p, len, "content-range", range, sizeof(range)) && strchr(range, '/'))
+		x->rep->total_length = strtoll(strchr(range, '/') + 1, NULL, 10);
 	return len;
 }
 
@@ -458,7 +471,7 @@ attempt(struct s3 *s, const struct s3_request *req, const char *url, struct xfer
 	strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
 	for (size_t i = 0; i < req->nheaders; i++)
 		hl = curl_slist_append(hl, req->headers[i]);
-	if (!s->cfg->no_sign) {
+	if (!s->cfg->no_sign && req->url == NULL) {
 		if (sigv4_sign(&s->sig, req->method, url, req->headers, req->nheaders,
 		    EMPTY_SHA256, amz_date, &so) != 0)
 			return CURLE_URL_MALFORMAT;
@@ -509,7 +522,7 @@ s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 
 	s->err[0] = '\0';
 	for (;;) {
-		char *url = request_url(s, req->bucket, req->key, req->query);
+		char *url = req->url ? strdup(req->url) : request_url(s, req->bucket, req->key, req->query);
 		struct xfer x = { .s = s, .req = req, .rep = rep };
 		struct s3err e;
 		const char *code, *h;
@@ -520,7 +533,7 @@ s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 			return EXIT_DATA;
 		}
 		memset(rep, 0, sizeof(*rep));
-		rep->content_length = -1;
+		rep->content_length = rep->total_length = -1;
 		redact_url(url, shown, sizeof(shown));
 		tries++;
 		rc = attempt(s, req, url, &x);
@@ -528,6 +541,11 @@ s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 		if (s->verbose)
 			fprintf(stderr, "%s: %s %s -> %ld%s%s\n", prog, req->method, shown, rep->status,
 			    rc != CURLE_OK ? ": " : "", rc != CURLE_OK ? curl_easy_strerror(rc) : "");
+		if (x.range_ignored) {
+			snprintf(s->err, sizeof(s->err), "%s %s: the server ignored the Range header",
+			    req->method, shown);
+			return EXIT_DATA;
+		}
 		if (x.sink_failed) {
 			snprintf(s->err, sizeof(s->err), "%s %s: stopped by the reader", req->method, shown);
 			return EXIT_DATA;

@@ -37,6 +37,9 @@ struct s3_reply {
 	char etag[256];
 	char bucket_region[64];
 	int64_t content_length;	/* -1 when absent */
+	int64_t total_length;	/* from Content-Range "bytes a-b/TOTAL"; -1 */
+	/* x-amz-checksum-* (base64) and their type (FULL_OBJECT, COMPOSITE) */
+	char crc32[16], crc32c[16], sha256[64], checksum_type[32];
 };
 
 /*
@@ -46,12 +49,14 @@ struct s3_reply {
 typedef int (*s3_sink)(void *arg, const char *p, size_t n);
 
 struct s3_request {
+	const char *url;	/* a presigned https:// URL, used as is, unsigned */
 	const char *method;	/* "GET", "HEAD", ... */
 	const char *bucket;
 	const char *key;	/* raw key, or NULL */
 	const char *query;	/* encoded query without '?', or NULL */
 	const char *const *headers;	/* extra "Name: value" headers */
 	size_t nheaders;
+	bool ranged;		/* a Range request: a 200 (whole object) reply is refused */
 	s3_sink sink;		/* NULL: buffer the body in the reply */
 	void *sink_arg;
 	size_t max_body;	/* limit for a buffered body */
