@@ -107,50 +107,12 @@ one(struct opts *o, const char *url)
 	return status;
 }
 
-/* URLs from standard input: bare, or the last field of listing lines. */
+/* For URLs from standard input: never go on past a failed object, since the
+ * stream would have a hole. */
 static int
-from_stdin(struct opts *o)
+one_line(void *arg, const char *url)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	unsigned long lineno = 0;
-	int status = EXIT_OK, r;
-
-	while ((n = getline(&line, &cap, stdin)) > 0) {
-		struct listing l;
-		char *url;
-
-		lineno++;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		if (*line == '\0')
-			continue;
-		if (listing_parse(line, &l) == 0) {
-			if (l.size < 0) {
-				warn("stdin line %lu: a common prefix, not an object: %s", lineno, l.url);
-				status = EXIT_USAGE;
-				break;
-			}
-			url = l.url;
-		} else {
-			url = listing_url(line);
-		}
-		if (strncmp(url, "s3://", 5) != 0 && strncmp(url, "https://", 8) != 0) {
-			warn("stdin line %lu: expected an s3:// URL or a listing line", lineno);
-			status = EXIT_USAGE;
-			break;
-		}
-		if ((r = one(o, url)) < 0) {
-			status = -1;
-			break;
-		}
-		status = status_worst(status, r);
-		if (status != EXIT_OK)
-			break;		/* never go on past a failed object: the stream has a hole */
-	}
-	free(line);
-	return status;
+	return one(arg, url);
 }
 
 int
@@ -223,7 +185,7 @@ main(int argc, char *argv[])
 			die(EXIT_DATA, "%s: cannot create a file beside it:", output);
 	}
 	if (optind == argc)
-		status = from_stdin(&o);
+		status = listing_read_urls(stdin, true, one_line, &o);
 	for (int i = optind; i < argc && status == EXIT_OK; i++)
 		status = one(&o, argv[i]);
 	if (*tmp) {

@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 #include <expat.h>
+#include <openssl/evp.h>
 
 #include "err.h"
 #include "s3.h"
@@ -462,7 +463,7 @@ attempt(struct s3 *s, const struct s3_request *req, const char *url, struct xfer
 {
 	struct curl_slist *hl = NULL;
 	struct sigv4_out so = { 0 };
-	char amz_date[20], line[2048];
+	char amz_date[20], line[2048], payload[65] = EMPTY_SHA256;
 	time_t now = time(NULL) + s->clock_offset;
 	struct tm tm;
 	CURLcode rc;
@@ -471,15 +472,18 @@ attempt(struct s3 *s, const struct s3_request *req, const char *url, struct xfer
 	strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
 	for (size_t i = 0; i < req->nheaders; i++)
 		hl = curl_slist_append(hl, req->headers[i]);
+	if (req->body)
+		sigv4_sha256_hex(req->body, req->body_len, payload);
 	if (!s->cfg->no_sign && req->url == NULL) {
 		if (sigv4_sign(&s->sig, req->method, url, req->headers, req->nheaders,
-		    EMPTY_SHA256, amz_date, &so) != 0)
+		    payload, amz_date, &so) != 0)
 			return CURLE_URL_MALFORMAT;
 		snprintf(line, sizeof(line), "Authorization: %s", so.authorization);
 		hl = curl_slist_append(hl, line);
 		snprintf(line, sizeof(line), "x-amz-date: %s", amz_date);
 		hl = curl_slist_append(hl, line);
-		hl = curl_slist_append(hl, "x-amz-content-sha256: " EMPTY_SHA256);
+		snprintf(line, sizeof(line), "x-amz-content-sha256: %s", payload);
+		hl = curl_slist_append(hl, line);
 		if (s->cfg->session_token && *s->cfg->session_token) {
 			snprintf(line, sizeof(line), "x-amz-security-token: %s", s->cfg->session_token);
 			hl = curl_slist_append(hl, line);
@@ -504,6 +508,10 @@ attempt(struct s3 *s, const struct s3_request *req, const char *url, struct xfer
 		curl_easy_setopt(s->curl, CURLOPT_NOBODY, 1L);
 	else if (strcmp(req->method, "GET") != 0)
 		curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, req->method);
+	if (req->body) {
+		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, req->body);
+		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	}
 	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -943,4 +951,186 @@ s3_presign(struct s3 *s, const char *bucket, const char *key, long expires, int6
 	so.url = NULL;
 	sigv4_out_free(&so);
 	return url;
+}
+
+/* --- deletes ---------------------------------------------------------- */
+
+/* XML 1.0 cannot carry most control bytes, escaped or not. */
+static bool
+xml_safe(const char *key)
+{
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+			return false;
+	return true;
+}
+
+struct buf {
+	char *p;
+	size_t n, cap;
+};
+
+static void
+buf_add(struct buf *b, const char *p, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		b->cap = (b->n + n + 1) * 2;
+		if ((b->p = realloc(b->p, b->cap)) == NULL)
+			abort();
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+/* Text as XML element content; TAB, LF and CR as character references so
+ * they survive the parser. */
+static void
+buf_xml(struct buf *b, const char *t)
+{
+	for (; *t; t++) {
+		char esc[8];
+
+		switch (*t) {
+		case '&': buf_add(b, "&amp;", 5); break;
+		case '<': buf_add(b, "&lt;", 4); break;
+		case '>': buf_add(b, "&gt;", 4); break;
+		case '"': buf_add(b, "&quot;", 6); break;
+		case '\'': buf_add(b, "&apos;", 6); break;
+		case '\t': case '\n': case '\r':
+			snprintf(esc, sizeof(esc), "&#%d;", *t);
+			buf_add(b, esc, strlen(esc));
+			break;
+		default:
+			buf_add(b, t, 1);
+		}
+	}
+}
+
+struct delres {
+	char key[2048], code[128], message[512];
+	char *cur;
+	size_t cur_len, cur_cap;
+	int depth;
+	bool in_error;
+	s3_delete_fn fn;
+	void *arg;
+	int failed;
+};
+
+static void XMLCALL
+del_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+{
+	struct delres *d = arg;
+
+	(void)attrs;
+	d->depth++;
+	d->cur = NULL;
+	if (d->depth == 2 && strcmp(name, "Error") == 0) {
+		d->in_error = true;
+		d->key[0] = d->code[0] = d->message[0] = '\0';
+	} else if (d->depth == 3 && d->in_error) {
+		if (strcmp(name, "Key") == 0)
+			d->cur = d->key, d->cur_cap = sizeof(d->key);
+		else if (strcmp(name, "Code") == 0)
+			d->cur = d->code, d->cur_cap = sizeof(d->code);
+		else if (strcmp(name, "Message") == 0)
+			d->cur = d->message, d->cur_cap = sizeof(d->message);
+		d->cur_len = 0;
+	}
+}
+
+static void XMLCALL
+del_text(void *arg, const XML_Char *s, int len)
+{
+	struct delres *d = arg;
+
+	for (int i = 0; d->cur && i < len && d->cur_len + 1 < d->cur_cap; i++)
+		d->cur[d->cur_len++] = s[i];
+	if (d->cur)
+		d->cur[d->cur_len] = '\0';
+}
+
+static void XMLCALL
+del_end(void *arg, const XML_Char *name)
+{
+	struct delres *d = arg;
+
+	if (d->depth == 2 && d->in_error && strcmp(name, "Error") == 0) {
+		d->fn(d->arg, d->key, d->code, d->message);
+		d->failed++;
+		d->in_error = false;
+	}
+	d->cur = NULL;
+	d->depth--;
+}
+
+int
+s3_delete(struct s3 *s, const char *bucket, char *const *keys, size_t n,
+    s3_delete_fn fn, void *arg)
+{
+	static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	    "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>";
+	struct buf body = { 0 };
+	size_t batched = 0;
+	int status = EXIT_OK, r;
+
+	buf_add(&body, head, sizeof(head) - 1);
+	for (size_t i = 0; i < n; i++) {
+		struct s3_request req = { .method = "DELETE", .bucket = bucket, .key = keys[i] };
+		struct s3_reply rep;
+
+		if (xml_safe(keys[i])) {
+			buf_add(&body, "<Object><Key>", 13);
+			buf_xml(&body, keys[i]);
+			buf_add(&body, "</Key></Object>", 15);
+			batched++;
+			continue;
+		}
+		/* A key XML cannot carry: a DELETE of its own. */
+		if ((r = s3_request(s, &req, &rep)) != EXIT_OK) {
+			fn(arg, keys[i], "", s3_error(s));
+			status = status_worst(status, r);
+		}
+		s3_reply_free(&rep);
+	}
+	buf_add(&body, "</Delete>", 9);
+	if (batched > 0) {
+		unsigned char md[EVP_MAX_MD_SIZE], b64[32];
+		unsigned mdlen = 0;
+		char md5hdr[64];
+		const char *hdr[] = { md5hdr, "Content-Type: application/xml" };
+		struct s3_request req = { .method = "POST", .bucket = bucket, .query = "delete",
+		    .headers = hdr, .nheaders = 2, .body = body.p, .body_len = body.n,
+		    .max_body = 16 << 20 };
+		struct s3_reply rep;
+		struct delres d = { .fn = fn, .arg = arg };
+		XML_Parser p;
+
+		/* DeleteObjects requires Content-MD5. */
+		EVP_Digest(body.p, body.n, md, &mdlen, EVP_md5(), NULL);
+		EVP_EncodeBlock(b64, md, (int)mdlen);
+		snprintf(md5hdr, sizeof(md5hdr), "Content-MD5: %s", b64);
+		if ((r = s3_request(s, &req, &rep)) != EXIT_OK) {
+			status = status_worst(status, r);
+			for (size_t i = 0; i < n; i++)
+				if (xml_safe(keys[i]))
+					fn(arg, keys[i], "", s3_error(s));
+		} else if ((p = XML_ParserCreate(NULL)) != NULL) {
+			XML_SetUserData(p, &d);
+			XML_SetElementHandler(p, del_start, del_end);
+			XML_SetCharacterDataHandler(p, del_text);
+			if (XML_Parse(p, rep.body ? rep.body : "", (int)rep.body_len, 1) != XML_STATUS_OK) {
+				snprintf(s->err, sizeof(s->err), "bad DeleteObjects reply from the server");
+				fn(arg, "", "", s->err);
+				status = status_worst(status, EXIT_DATA);
+			}
+			XML_ParserFree(p);
+			if (d.failed)
+				status = status_worst(status, EXIT_DATA);
+		}
+		s3_reply_free(&rep);
+	}
+	free(body.p);
+	return status;
 }

@@ -56,6 +56,8 @@ struct s3_request {
 	const char *query;	/* encoded query without '?', or NULL */
 	const char *const *headers;	/* extra "Name: value" headers */
 	size_t nheaders;
+	const char *body;	/* a request body (POST, PUT), or NULL */
+	size_t body_len;
 	bool ranged;		/* a Range request: a 200 (whole object) reply is refused */
 	s3_sink sink;		/* NULL: buffer the body in the reply */
 	void *sink_arg;
@@ -110,6 +112,19 @@ int s3_list(struct s3 *s, const char *bucket, const struct s3_list_opts *o,
  */
 int s3_list_page(const char *body, size_t len, s3_list_fn fn, void *arg, char **next,
     char *why, size_t whylen);
+
+/* Called for each key a delete failed for. */
+typedef void (*s3_delete_fn)(void *arg, const char *key, const char *code, const char *message);
+
+/*
+ * Delete exactly these keys (at most 1000) of bucket with one
+ * DeleteObjects request (keys XML cannot carry go one at a time), calling
+ * fn for each that failed. Returns an exit status: EXIT_DATA when any key
+ * failed, or what the request itself returned. Deleting a key that does
+ * not exist succeeds, as in S3.
+ */
+int s3_delete(struct s3 *s, const char *bucket, char *const *keys, size_t n,
+    s3_delete_fn fn, void *arg);
 
 /* A presigned GET URL for bucket/key, valid for expires seconds from now. */
 char *s3_presign(struct s3 *s, const char *bucket, const char *key, long expires, int64_t now);
