@@ -86,7 +86,7 @@ one(struct opts *o, const char *url)
 			warn("presigned URL: %s", err);	/* its query holds the signature */
 		return status;
 	}
-	if (s3_parse_url(url, &bucket, &key) != 0 || *key == '\0' || s3_url_decode(key) != 0) {
+	if (s3_parse_url(url, &bucket, &key) != 0 || *key == '\0' || listing_decode(key) != 0) {
 		warn("%s: expected s3://bucket/key (with %%XX for control bytes, TAB, LF and %%)", url);
 		free(bucket);
 		free(key);

@@ -83,7 +83,7 @@ add(void *arg, const char *url)
 	struct batch *b = arg;
 	char *bucket, *key;
 
-	if (s3_parse_url(url, &bucket, &key) != 0 || *key == '\0' || s3_url_decode(key) != 0) {
+	if (s3_parse_url(url, &bucket, &key) != 0 || *key == '\0' || listing_decode(key) != 0) {
 		warn("%s: expected s3://bucket/key (with %%XX for control bytes, TAB, LF and %%)", url);
 		return EXIT_USAGE;
 	}

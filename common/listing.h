@@ -27,6 +27,10 @@ struct listing {
  */
 int listing_parse(char *line, struct listing *l);
 
+/* Percent-decode in place: listing URLs, and S3's encoding-type=url.
+ * 0, or -1 on a bad escape. */
+int listing_decode(char *s);
+
 /* The URL of a line that holds one: the last TAB field, or the whole line. */
 char *listing_url(char *line);
 

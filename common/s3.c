@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "err.h"
+#include "listing.h"
 #include "s3.h"
 #include "sigv4.h"
 #include "units.h"
@@ -27,6 +28,7 @@ struct s3 {
 	int verbose;
 	long clock_offset;	/* seconds to add to the local clock */
 	bool skew_fixed, redirected;
+	volatile sig_atomic_t *cancel;
 	char err[4096];
 };
 
@@ -95,29 +97,6 @@ char *
 s3_listing_escape(const char *key)
 {
 	return escape(key, true, listing_plain);
-}
-
-int
-s3_url_decode(char *s)
-{
-	char *o = s;
-
-	for (char *p = s; *p; p++) {
-		if (*p == '%') {
-			int hi, lo;
-
-			if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
-				return -1;
-			hi = isdigit((unsigned char)p[1]) ? p[1] - '0' : tolower((unsigned char)p[1]) - 'a' + 10;
-			lo = isdigit((unsigned char)p[2]) ? p[2] - '0' : tolower((unsigned char)p[2]) - 'a' + 10;
-			*o++ = (char)(hi << 4 | lo);
-			p += 2;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o = '\0';
-	return 0;
 }
 
 struct s3 *
@@ -297,7 +276,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		/* A new reply (after a 100 Continue): forget the last one's headers. */
 		x->rep->etag[0] = x->rep->bucket_region[0] = x->date[0] = '\0';
 		x->rep->crc32[0] = x->rep->crc32c[0] = x->rep->sha256[0] = '\0';
-		x->rep->checksum_type[0] = '\0';
+		x->rep->checksum_type[0] = x->rep->last_modified[0] = '\0';
 		x->rep->content_length = x->rep->total_length = -1;
 	}
 	header_value(p, len, "etag", x->rep->etag, sizeof(x->rep->etag));
@@ -306,6 +285,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	header_value(p, len, "date", x->date, sizeof(x->date));
 	if (header_value(p, len, "content-length", num, sizeof(num)))
 		x->rep->content_length = strtoll(num, NULL, 10);
+	header_value(p, len, "last-modified", x->rep->last_modified, sizeof(x->rep->last_modified));
 	header_value(p, len, "x-amz-checksum-crc32", x->rep->crc32, sizeof(x->rep->crc32));
 	header_value(p, len, "x-amz-checksum-crc32c", x->rep->crc32c, sizeof(x->rep->crc32c));
 	header_value(p, len, "x-amz-checksum-sha256", x->rep->sha256, sizeof(x->rep->sha256));
@@ -457,6 +437,21 @@ backoff(int attempt)
 	nanosleep(&ts, NULL);
 }
 
+void
+s3_set_cancel(struct s3 *s, volatile sig_atomic_t *cancel)
+{
+	s->cancel = cancel;
+}
+
+static int
+on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct s3 *s = arg;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return s->cancel && *s->cancel;
+}
+
 /* One attempt. Fills rep; returns the CURLcode. */
 static CURLcode
 attempt(struct s3 *s, const struct s3_request *req, const char *url, struct xfer *x)
@@ -512,6 +507,11 @@ attempt(struct s3 *s, const struct s3_request *req, const char *url, struct xfer
 		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, req->body);
 		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 	}
+	if (s->cancel) {
+		curl_easy_setopt(s->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(s->curl, CURLOPT_XFERINFODATA, s);
+		curl_easy_setopt(s->curl, CURLOPT_NOPROGRESS, 0L);
+	}
 	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -561,6 +561,11 @@ s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 		if (x.too_big) {
 			snprintf(s->err, sizeof(s->err), "%s %s: reply larger than %zu bytes",
 			    req->method, shown, req->max_body ? req->max_body : (size_t)ERROR_BODY_MAX);
+			s3_reply_free(rep);
+			return EXIT_DATA;
+		}
+		if (s->cancel && *s->cancel) {
+			snprintf(s->err, sizeof(s->err), "%s %s: cancelled", req->method, shown);
 			s3_reply_free(rep);
 			return EXIT_DATA;
 		}
@@ -814,7 +819,7 @@ page_finish(struct page *pg, char *why, size_t len)
 	for (size_t i = 0; i < pg->n; i++) {
 		struct s3_entry *e = &pg->e[i];
 
-		if (e->key == NULL || (pg->url_encoded && s3_url_decode((char *)e->key) != 0)) {
+		if (e->key == NULL || (pg->url_encoded && listing_decode((char *)e->key) != 0)) {
 			snprintf(why, len, "an entry without a valid key");
 			return -1;
 		}
@@ -1133,4 +1138,70 @@ s3_delete(struct s3 *s, const char *bucket, char *const *keys, size_t n,
 	}
 	free(body.p);
 	return status;
+}
+
+struct xmltext {
+	const char *name;
+	char *text;
+	size_t len;
+	bool in, done;
+};
+
+static void XMLCALL
+xt_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+{
+	struct xmltext *x = arg;
+
+	(void)attrs;
+	if (!x->done && strcmp(name, x->name) == 0)
+		x->in = true;
+}
+
+static void XMLCALL
+xt_end(void *arg, const XML_Char *name)
+{
+	struct xmltext *x = arg;
+
+	if (x->in && strcmp(name, x->name) == 0) {
+		x->in = false;
+		x->done = true;
+	}
+}
+
+static void XMLCALL
+xt_text(void *arg, const XML_Char *s, int len)
+{
+	struct xmltext *x = arg;
+	char *t;
+
+	if (!x->in || (t = realloc(x->text, x->len + (size_t)len + 1)) == NULL)
+		return;
+	memcpy(t + x->len, s, (size_t)len);
+	x->len += (size_t)len;
+	t[x->len] = '\0';
+	x->text = t;
+}
+
+char *
+s3_xml_text(const char *body, size_t len, const char *name)
+{
+	struct xmltext x = { .name = name };
+	XML_Parser p = XML_ParserCreate(NULL);
+
+	if (p == NULL || body == NULL || len > INT_MAX) {
+		if (p)
+			XML_ParserFree(p);
+		return NULL;
+	}
+	XML_SetUserData(p, &x);
+	XML_SetElementHandler(p, xt_start, xt_end);
+	XML_SetCharacterDataHandler(p, xt_text);
+	if (XML_Parse(p, body, (int)len, 1) != XML_STATUS_OK || !x.done) {
+		free(x.text);
+		x.text = NULL;
+	} else if (x.text == NULL) {
+		x.text = strdup("");
+	}
+	XML_ParserFree(p);
+	return x.text;
 }

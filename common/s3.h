@@ -15,6 +15,7 @@
 #ifndef BKPIPE_S3_H
 #define BKPIPE_S3_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,7 @@ struct s3_reply {
 	int64_t total_length;	/* from Content-Range "bytes a-b/TOTAL"; -1 */
 	/* x-amz-checksum-* (base64) and their type (FULL_OBJECT, COMPOSITE) */
 	char crc32[16], crc32c[16], sha256[64], checksum_type[32];
+	char last_modified[64];	/* as HTTP gives it */
 };
 
 /*
@@ -126,6 +128,12 @@ typedef void (*s3_delete_fn)(void *arg, const char *key, const char *code, const
 int s3_delete(struct s3 *s, const char *bucket, char *const *keys, size_t n,
     s3_delete_fn fn, void *arg);
 
+/* The text of the first element named name in an XML reply, or NULL. */
+char *s3_xml_text(const char *body, size_t len, const char *name);
+
+/* Transfers stop (as errors, not retried) once *cancel is non-zero. */
+void s3_set_cancel(struct s3 *s, volatile sig_atomic_t *cancel);
+
 /* A presigned GET URL for bucket/key, valid for expires seconds from now. */
 char *s3_presign(struct s3 *s, const char *bucket, const char *key, long expires, int64_t now);
 
@@ -135,7 +143,5 @@ char *s3_listing_escape(const char *key);
 /* Append to dst the query-encoding of src (all but unreserved characters). */
 char *s3_query_escape(const char *src);
 
-/* Percent-decode in place (encoding-type=url). 0, or -1 on a bad escape. */
-int s3_url_decode(char *s);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "listing.h"
 #include "s3.h"
 #include "tap.h"
 
@@ -63,10 +64,10 @@ main(void)
 	is_str(k, "db%2Fa%20b%2B%3D%26~", "query escape: all but unreserved");
 	free(k);
 	k = strdup("a%20b%2Fc%0A");
-	ok(s3_url_decode(k) == 0 && strcmp(k, "a b/c\n") == 0, "url decode");
+	ok(listing_decode(k) == 0 && strcmp(k, "a b/c\n") == 0, "url decode");
 	free(k);
 	k = strdup("bad%2");
-	ok(s3_url_decode(k) == -1, "a cut escape is refused");
+	ok(listing_decode(k) == -1, "a cut escape is refused");
 	free(k);
 
 	is_int(page(HEAD "<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>"

@@ -1,0 +1,53 @@
+/*
+ * The health of a set of backups: the newest one's age and size against
+ * limits, with the Nagios plugin convention for statuses, and the forms
+ * bkage reports it in.
+ */
+#ifndef BKPIPE_HEALTH_H
+#define BKPIPE_HEALTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum { HEALTH_OK, HEALTH_WARNING, HEALTH_CRITICAL, HEALTH_UNKNOWN };
+
+extern const char *const health_names[];	/* "OK", "WARNING", ... */
+
+struct health_backup {
+	int64_t time, size;
+	char *name;
+};
+
+struct health_group {
+	char *key;			/* the --group-by value; "" without */
+	unsigned long count;
+	struct health_backup newest, prev;	/* prev: the one before the newest */
+	int status;			/* set by health_judge() */
+	char problems[512];		/* ", older than 26h, ...", or "" */
+};
+
+struct health_limits {
+	int64_t now;
+	int64_t critical;		/* age */
+	int64_t warning;		/* age; -1: none */
+	int64_t skew;			/* how far in the future is fine */
+	uint64_t min_size;
+	double max_shrink;		/* percent; -1: none */
+	unsigned long min_count;
+};
+
+/* Judge g (status and problems); returns the status. */
+int health_judge(struct health_group *g, const struct health_limits *l);
+
+/* "BKAGE OK - newest ... | age=11520s;;93600 size=...B count=30", and a
+ * line per group when grouped. */
+void health_nagios(FILE *out, const struct health_group *g, size_t n, bool grouped,
+    const struct health_limits *l, int worst);
+
+/* Gauges for node_exporter's textfile collector: timestamps, not ages. */
+void health_prometheus(FILE *out, const struct health_group *g, size_t n, bool grouped);
+
+void health_json(FILE *out, const struct health_group *g, size_t n, int worst, int64_t now);
+
+#endif
