@@ -37,7 +37,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DBKPIPE_VERSION='"$(VERSION)"' 
 ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lpthread
 
-TOOLS = gzcat-verify s3ls s3get s3rm bkage
+TOOLS = gzcat-verify s3ls s3get s3put s3rm bkage
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)

@@ -402,6 +402,8 @@ hint(const char *code, const struct s3err *e, char *buf, size_t len)
 	}
 	if (strcmp(code, "RequestTimeTooSkewed") == 0)
 		return "check the system clock";
+	if (strcmp(code, "PreconditionFailed") == 0)
+		return "the object exists, or changed meanwhile";
 	return NULL;
 }
 
