@@ -192,6 +192,8 @@ main(int argc, char *argv[])
 	}
 	free(bucket);
 	free(key);
+	for (size_t i = 0; i < o.nheaders; i++)
+		free((char *)hdrs[i]);
 	awscfg_free(&cfg);
 	c = out_close_stdout();
 	return status != EXIT_OK ? status : out_status(c);

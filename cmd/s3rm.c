@@ -83,8 +83,11 @@ add(void *arg, const char *url)
 	struct batch *b = arg;
 	char *bucket, *key;
 
-	if (s3_parse_url(url, &bucket, &key) != 0 || *key == '\0' || listing_decode(key) != 0) {
+	s3_parse_url(url, &bucket, &key);
+	if (key == NULL || *key == '\0' || listing_decode(key) != 0) {
 		warn("%s: expected s3://bucket/key (with %%XX for control bytes, TAB, LF and %%)", url);
+		free(bucket);
+		free(key);
 		return EXIT_USAGE;
 	}
 	if (b->bucket == NULL || strcmp(b->bucket, bucket) != 0 || b->n == BATCH) {

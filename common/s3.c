@@ -37,6 +37,7 @@ s3_parse_url(const char *url, char **bucket, char **key)
 {
 	const char *b, *slash;
 
+	*bucket = *key = NULL;
 	if (strncmp(url, "s3://", 5) != 0)
 		return -1;
 	b = url + 5;
@@ -48,6 +49,7 @@ s3_parse_url(const char *url, char **bucket, char **key)
 	if (*bucket == NULL || *key == NULL) {
 		free(*bucket);
 		free(*key);
+		*bucket = *key = NULL;
 		return -1;
 	}
 	return 0;

@@ -24,7 +24,7 @@
 
 struct s3;
 
-/* s3://bucket/key, split; key may be "" . 0 or -1. */
+/* s3://bucket/key, split (malloc'd); key may be "". 0, or -1 with both NULL. */
 int s3_parse_url(const char *url, char **bucket, char **key);
 
 struct s3 *s3_new(const struct awscfg *cfg, int verbose);
