@@ -33,6 +33,7 @@ static const char *const helptext[] = {
 "  -o, --output FILE        write FILE, renamed into place only once verified",
 "      --presign DURATION   print presigned URLs (up to 7d) instead",
 "      --progress           show progress even when stderr is not a terminal",
+"      --read-timeout SECS  retry a transfer that sends nothing this long (60)",
 "      --profile NAME       use this profile of ~/.aws/credentials and config",
 "      --endpoint-url URL   an S3-compatible endpoint (MinIO, Ceph, R2)",
 "      --region REGION      the bucket's region",
@@ -124,6 +125,7 @@ main(int argc, char *argv[])
 		{ "output", required_argument, NULL, 'o' },
 		{ "presign", required_argument, NULL, 'S' },
 		{ "progress", no_argument, NULL, 'G' },
+		{ "read-timeout", required_argument, NULL, 'T' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "endpoint-url", required_argument, NULL, 'E' },
 		{ "region", required_argument, NULL, 'R' },
@@ -162,6 +164,11 @@ main(int argc, char *argv[])
 				die(EXIT_USAGE, "--presign %s: from 1s to 7d", optarg);
 			break;
 		case 'G': o.f.progress = true; break;
+		case 'T':
+			ao.read_timeout = (int)strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || ao.read_timeout < 1 || ao.read_timeout > 3600)
+				die(EXIT_USAGE, "--read-timeout %s: expected seconds from 1 to 3600", optarg);
+			break;
 		case 'p': ao.profile = optarg; break;
 		case 'E': ao.endpoint = optarg; break;
 		case 'R': ao.region = optarg; break;

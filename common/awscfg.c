@@ -130,6 +130,7 @@ awscfg_load(struct awscfg *c, const struct awscfg_opts *o, char *err, size_t err
 	file_path(conf_path, sizeof(conf_path), "AWS_CONFIG_FILE", "config");
 	c->profile = strdup(profile ? profile : "default");
 	c->no_sign = o->no_sign;
+	c->read_timeout = o->read_timeout > 0 ? o->read_timeout : 60;
 
 	if (o->profile == NULL && env("AWS_ACCESS_KEY_ID") && env("AWS_SECRET_ACCESS_KEY")) {
 		c->access_key = strdup(env("AWS_ACCESS_KEY_ID"));

@@ -32,6 +32,7 @@ struct awscfg {
 	enum awscfg_style style;
 	bool no_sign;
 	int max_attempts;
+	int read_timeout;	/* seconds without a byte before a transfer is retried */
 };
 
 struct awscfg_opts {
@@ -39,6 +40,7 @@ struct awscfg_opts {
 	const char *endpoint;	/* --endpoint-url, or NULL */
 	const char *region;	/* --region, or NULL */
 	bool no_sign;		/* --no-sign-request */
+	int read_timeout;	/* --read-timeout, or 0 for the default of 60 */
 };
 
 /*

@@ -498,7 +498,7 @@ attempt(struct s3 *s, const struct s3_request *req, const char *url, struct xfer
 	curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "bkpipe/" BKPIPE_VERSION);
 	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_TIME, (long)s->cfg->read_timeout);
 	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (s->cfg->ca_bundle)

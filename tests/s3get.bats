@@ -112,6 +112,15 @@ setup() {
 	[[ $stderr == *"resuming at byte 600000"* ]]
 }
 
+@test "a stall past --read-timeout is cut and retried: identical output" {
+	fp_start "$S3_ENDPOINT"
+	fp_rules '[{"method": "GET", "header": "Range", "times": 1, "stall": 6}]'
+	SECONDS=0
+	run -0 --separate-stderr bash -c 's3get -j 2 --part-size 1M --read-timeout 2 --endpoint-url "$1" "$2" | cmp - "$3"' _ "$FP_URL" "s3://$S3_BUCKET/single" "$D/single"
+	((SECONDS < 6))
+	assert_equal "$(grep -c ' stall$' "$FP_LOG")" 1
+}
+
 @test "503 SlowDown on some parts: retried, identical output" {
 	fp_start "$S3_ENDPOINT"
 	fp_rules '[{"method": "GET", "header": "Range", "times": 3, "status": 503,
