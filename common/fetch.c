@@ -76,12 +76,14 @@ unhex(const char *s, unsigned char *out, size_t n)
 	return 0;
 }
 
-static void
+/* What to check; NULL, or why the reply's checksums cannot be used. */
+static const char *
 digest_init(struct digest *d, const struct s3_reply *head)
 {
 	const char *e = head->etag;
 	size_t n = strlen(e);
 	unsigned char b[32];
+	bool composite = strcmp(head->checksum_type, "COMPOSITE") == 0;
 
 	memset(d, 0, sizeof(*d));
 	/* A plain ETag is the MD5 of the object: 32 hex digits in quotes. */
@@ -90,19 +92,26 @@ digest_init(struct digest *d, const struct s3_reply *head)
 		d->md5_on = (d->md5 = EVP_MD_CTX_new()) != NULL &&
 		    EVP_DigestInit_ex(d->md5, EVP_md5(), NULL) == 1;
 	}
-	if (strcmp(head->checksum_type, "COMPOSITE") != 0) {
-		if (b64(head->crc32, b, 4)) {
-			d->crc32_on = true;
-			d->want_crc32 = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-		}
-		if (b64(head->crc32c, b, 4)) {
-			d->crc32c_on = true;
-			d->want_crc32c = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-		}
-		if (b64(head->sha256, d->want_sha256, 32))
-			d->sha256_on = (d->sha256 = EVP_MD_CTX_new()) != NULL &&
-			    EVP_DigestInit_ex(d->sha256, EVP_sha256(), NULL) == 1;
+	/* Composite checksums ("...-N") are of the parts, not of the object. */
+	if (*head->crc32 && !composite && !strchr(head->crc32, '-')) {
+		if (!b64(head->crc32, b, 4))
+			return "malformed x-amz-checksum-crc32";
+		d->crc32_on = true;
+		d->want_crc32 = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 	}
+	if (*head->crc32c && !composite && !strchr(head->crc32c, '-')) {
+		if (!b64(head->crc32c, b, 4))
+			return "malformed x-amz-checksum-crc32c";
+		d->crc32c_on = true;
+		d->want_crc32c = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	}
+	if (*head->sha256 && !composite && !strchr(head->sha256, '-')) {
+		if (!b64(head->sha256, d->want_sha256, 32))
+			return "malformed x-amz-checksum-sha256";
+		d->sha256_on = (d->sha256 = EVP_MD_CTX_new()) != NULL &&
+		    EVP_DigestInit_ex(d->sha256, EVP_sha256(), NULL) == 1;
+	}
+	return NULL;
 }
 
 static void
@@ -454,7 +463,12 @@ fetch_object(const struct fetch_opts *o, const char *bucket, const char *key,
 		j.size = head.content_length;
 		snprintf(j.etag, sizeof(j.etag), "%s", head.etag);
 	}
-	digest_init(&j.dg, &head);
+	if ((bad = digest_init(&j.dg, &head)) != NULL) {
+		snprintf(err, errlen, "%s", bad);
+		digest_free(&j.dg);
+		status = EXIT_DATA;
+		goto done;
+	}
 	j.pr = progress_new(stderr, label, j.size, o->progress);
 	if (j.size > (int64_t)o->part_size && o->jobs > 1)
 		status = get_parallel(&j);

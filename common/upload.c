@@ -88,8 +88,20 @@ struct slot {
 	int number;		/* 0: free */
 	bool ready;		/* read, waiting for a worker */
 	unsigned char *buf;
-	size_t len;
+	size_t len, cap;
 };
+
+/* Part k's size: the part size, doubled every 1000 parts (8 MiB parts reach
+ * 8 TiB by part 10,000), at most S3's 5 GiB. */
+static size_t
+part_len(size_t base, int k)
+{
+	size_t n = base;
+
+	for (int i = (k - 1) / 1000; i > 0 && n < ((size_t)5 << 30) / 2; i--)
+		n *= 2;
+	return n;
+}
 
 struct up {
 	const struct upload_opts *o;
@@ -232,6 +244,7 @@ multipart(struct s3 *s, struct up *u, int fd, unsigned char *first, size_t first
 	while (more) {
 		struct slot *sl = NULL;
 		ssize_t n;
+		size_t want;
 
 		pthread_mutex_lock(&u->mu);
 		while (!u->failed && !(o->cancel && *o->cancel)) {
@@ -245,13 +258,23 @@ multipart(struct s3 *s, struct up *u, int fd, unsigned char *first, size_t first
 		pthread_mutex_unlock(&u->mu);
 		if (sl == NULL)
 			break;
+		want = part_len(o->part_size, number + 1);
 		if (number == 0) {
 			n = (ssize_t)first_len;
 			sl->buf = first;
+			sl->cap = first_len;
 		} else {
-			if (sl->buf == NULL && (sl->buf = malloc(o->part_size)) == NULL)
-				die(EXIT_DATA, "out of memory");
-			if ((n = read_full(fd, sl->buf, o->part_size)) < 0) {
+			if (sl->cap < want) {
+				unsigned char *b = malloc(want);
+
+				if (b == NULL)
+					die(EXIT_DATA, "out of memory");
+				if (sl->buf != first)
+					free(sl->buf);
+				sl->buf = b;
+				sl->cap = want;
+			}
+			if ((n = read_full(fd, sl->buf, want)) < 0) {
 				snprintf(u->err, u->errlen, "read error on standard input: %s", strerror(errno));
 				u->failed = true;
 				u->status = EXIT_DATA;
@@ -261,8 +284,8 @@ multipart(struct s3 *s, struct up *u, int fd, unsigned char *first, size_t first
 		if (n == 0)
 			break;
 		if (number == MAX_PARTS) {
-			snprintf(u->err, u->errlen, "more than %d parts of %zu bytes: use a larger "
-			    "--part-size, or give --expect-size", MAX_PARTS, o->part_size);
+			snprintf(u->err, u->errlen, "more than %d parts (S3's limit): use a larger "
+			    "--part-size", MAX_PARTS);
 			pthread_mutex_lock(&u->mu);
 			u->failed = true;
 			u->status = EXIT_USAGE;
@@ -270,7 +293,7 @@ multipart(struct s3 *s, struct up *u, int fd, unsigned char *first, size_t first
 			break;
 		}
 		res->size += (uint64_t)n;
-		more = (size_t)n == o->part_size;
+		more = (size_t)n == want;
 		pthread_mutex_lock(&u->mu);
 		sl->number = ++number;
 		sl->len = (size_t)n;

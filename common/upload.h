@@ -3,7 +3,8 @@
  *
  * Input shorter than a part goes up in one PutObject. Longer input goes up
  * as a multipart upload while it is read: parts of part_size (doubling
- * every 1000 parts, so any stream up to S3's 5 TiB fits in its 10,000),
+ * every 1000 parts, so with 8 MiB parts any stream up to S3's 5 TiB fits
+ * in its 10,000),
  * `jobs` at once, each with its Content-MD5, retried on failure. Memory is
  * jobs x part size. The final ETag is checked against the MD5s of the parts
  * sent, and the size against the bytes read. On any failure, or when

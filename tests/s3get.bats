@@ -142,6 +142,40 @@ setup() {
 	[[ $stderr == *"s3://$S3_BUCKET/single: md5 mismatch with the ETag"* ]]
 }
 
+@test "x-amz-checksum-crc32, -crc32c and -sha256 are checked when the object has them" {
+	local sums crc32 crc32c sha256
+	sums=$(python3 -c '
+import base64, hashlib, sys, zlib
+d = open(sys.argv[1], "rb").read()
+c = 0xFFFFFFFF
+for b in d:
+    c ^= b
+    for _ in range(8):
+        c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
+c ^= 0xFFFFFFFF
+b64 = lambda x: base64.b64encode(x).decode()
+print(b64(zlib.crc32(d).to_bytes(4, "big")), b64(c.to_bytes(4, "big")), b64(hashlib.sha256(d).digest()))
+' "$D/obj-$((PART - 1))")
+	read -r crc32 crc32c sha256 <<<"$sums"
+	fp_start "$S3_ENDPOINT"
+	fp_rules "[{\"method\": \"HEAD\", \"forward\": true, \"set_headers\": {\"x-amz-checksum-crc32\": \"$crc32\",
+		\"x-amz-checksum-crc32c\": \"$crc32c\", \"x-amz-checksum-sha256\": \"$sha256\"}}]"
+	run -0 --separate-stderr bash -c 's3get --endpoint-url "$1" "$2" | cmp - "$3"' _ "$FP_URL" "s3://$S3_BUCKET/obj-$((PART - 1))" "$D/obj-$((PART - 1))"
+	local kind
+	for kind in crc32 crc32c sha256; do
+		fp_rules "[{\"method\": \"HEAD\", \"forward\": true, \"set_headers\": {\"x-amz-checksum-$kind\": \"$([[ $kind == sha256 ]] && echo 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU= || echo AAAAAA==)\"}}]"
+		run -1 --separate-stderr bash -c 's3get --endpoint-url "$1" "$2" >/dev/null' _ "$FP_URL" "s3://$S3_BUCKET/obj-$((PART - 1))"
+		[[ $stderr == *"$kind mismatch with x-amz-checksum-$kind"* ]]
+	done
+	# A checksum header that is not one is an error, not a pass.
+	fp_rules '[{"method": "HEAD", "forward": true, "set_headers": {"x-amz-checksum-sha256": "not*base64*"}}]'
+	run -1 --separate-stderr bash -c 's3get --endpoint-url "$1" "$2" >/dev/null' _ "$FP_URL" "s3://$S3_BUCKET/obj-$((PART - 1))"
+	[[ $stderr == *"malformed x-amz-checksum-sha256"* ]]
+	# A composite checksum (of parts, "...-3") is not a whole-object one: not checked.
+	fp_rules '[{"method": "HEAD", "forward": true, "set_headers": {"x-amz-checksum-crc32": "AAAAAA==-3", "x-amz-checksum-type": "COMPOSITE"}}]'
+	run -0 --separate-stderr bash -c 's3get --endpoint-url "$1" "$2" >/dev/null' _ "$FP_URL" "s3://$S3_BUCKET/obj-$((PART - 1))"
+}
+
 @test "an object replaced during the download: exit 1, never spliced" {
 	fp_start "$S3_ENDPOINT"
 	fp_rules '[{"method": "GET", "header": "Range", "times": 1, "stall": 2}]'
