@@ -126,10 +126,7 @@ main(int argc, char *argv[])
 		{ "presign", required_argument, NULL, 'S' },
 		{ "progress", no_argument, NULL, 'G' },
 		{ "read-timeout", required_argument, NULL, 'T' },
-		{ "profile", required_argument, NULL, 'p' },
-		{ "endpoint-url", required_argument, NULL, 'E' },
-		{ "region", required_argument, NULL, 'R' },
-		{ "no-sign-request", no_argument, NULL, 'N' },
+		AWSCFG_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -169,14 +166,14 @@ main(int argc, char *argv[])
 			if (*optarg == '\0' || *end || ao.read_timeout < 1 || ao.read_timeout > 3600)
 				die(EXIT_USAGE, "--read-timeout %s: expected seconds from 1 to 3600", optarg);
 			break;
-		case 'p': ao.profile = optarg; break;
-		case 'E': ao.endpoint = optarg; break;
-		case 'R': ao.region = optarg; break;
-		case 'N': ao.no_sign = true; break;
 		case 'v': o.f.verbose = 1; break;
 		case 'h': usage(stdout); return out_status(out_close_stdout());
 		case 'V': printf("s3get %s\n", BKPIPE_VERSION); return out_status(out_close_stdout());
-		default: usage(stderr); return EXIT_USAGE;
+		default:
+			if (awscfg_option(&ao, c, optarg))
+				break;
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (o.presign == 0 && output == NULL && isatty(STDOUT_FILENO))

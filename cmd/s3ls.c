@@ -150,10 +150,7 @@ main(int argc, char *argv[])
 		{ "max", required_argument, NULL, 'M' },
 		{ "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'U' },
-		{ "profile", required_argument, NULL, 'p' },
-		{ "endpoint-url", required_argument, NULL, 'E' },
-		{ "region", required_argument, NULL, 'R' },
-		{ "no-sign-request", no_argument, NULL, 'N' },
+		AWSCFG_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -182,14 +179,14 @@ main(int argc, char *argv[])
 			break;
 		case 'S': l.since = parse_when("--since", optarg); break;
 		case 'U': l.until = parse_when("--until", optarg); break;
-		case 'p': ao.profile = optarg; break;
-		case 'E': ao.endpoint = optarg; break;
-		case 'R': ao.region = optarg; break;
-		case 'N': ao.no_sign = true; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return out_status(out_close_stdout());
 		case 'V': printf("s3ls %s\n", BKPIPE_VERSION); return out_status(out_close_stdout());
-		default: usage(stderr); return EXIT_USAGE;
+		default:
+			if (awscfg_option(&ao, c, optarg))
+				break;
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind == argc) {

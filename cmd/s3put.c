@@ -39,6 +39,7 @@ static const char *const helptext[] = {
 "      --profile NAME       use this profile of ~/.aws/credentials and config",
 "      --endpoint-url URL   an S3-compatible endpoint (MinIO, Ceph, R2)",
 "      --region REGION      the bucket's region",
+"      --no-sign-request    anonymous requests",
 "  -v, --verbose            log requests on stderr; print the new object's",
 "                           listing line on stdout",
 "  -h, --help               show this help and exit",
@@ -97,9 +98,7 @@ main(int argc, char *argv[])
 		{ "content-type", required_argument, NULL, 'T' },
 		{ "storage-class", required_argument, NULL, 'C' },
 		{ "metadata", required_argument, NULL, 'M' },
-		{ "profile", required_argument, NULL, 'p' },
-		{ "endpoint-url", required_argument, NULL, 'E' },
-		{ "region", required_argument, NULL, 'R' },
+		AWSCFG_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -148,13 +147,14 @@ main(int argc, char *argv[])
 			snprintf(name, sizeof(name), "x-amz-meta-%.*s", (int)(eq - optarg), optarg);
 			hdrs[o.nheaders++] = header(name, eq + 1);
 			break;
-		case 'p': ao.profile = optarg; break;
-		case 'E': ao.endpoint = optarg; break;
-		case 'R': ao.region = optarg; break;
 		case 'v': o.verbose = 1; break;
 		case 'h': usage(stdout); return out_status(out_close_stdout());
 		case 'V': printf("s3put %s\n", BKPIPE_VERSION); return out_status(out_close_stdout());
-		default: usage(stderr); return EXIT_USAGE;
+		default:
+			if (awscfg_option(&ao, c, optarg))
+				break;
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {

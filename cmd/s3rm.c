@@ -26,6 +26,7 @@ static const char *const helptext[] = {
 "      --profile NAME       use this profile of ~/.aws/credentials and config",
 "      --endpoint-url URL   an S3-compatible endpoint (MinIO, Ceph, R2)",
 "      --region REGION      the bucket's region",
+"      --no-sign-request    anonymous requests",
 "  -v, --verbose            log each request (never its secrets) on stderr",
 "  -h, --help               show this help and exit",
 "  -V, --version            show the version and exit",
@@ -108,9 +109,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
-		{ "profile", required_argument, NULL, 'p' },
-		{ "endpoint-url", required_argument, NULL, 'E' },
-		{ "region", required_argument, NULL, 'R' },
+		AWSCFG_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -127,13 +126,14 @@ main(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, "nvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': b.dry_run = true; break;
-		case 'p': ao.profile = optarg; break;
-		case 'E': ao.endpoint = optarg; break;
-		case 'R': ao.region = optarg; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return out_status(out_close_stdout());
 		case 'V': printf("s3rm %s\n", BKPIPE_VERSION); return out_status(out_close_stdout());
-		default: usage(stderr); return EXIT_USAGE;
+		default:
+			if (awscfg_option(&ao, c, optarg))
+				break;
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (!b.dry_run) {

@@ -228,6 +228,18 @@ awscfg_free(struct awscfg *c)
 }
 
 bool
+awscfg_option(struct awscfg_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case AWSCFG_OPT_PROFILE: o->profile = arg; return true;
+	case AWSCFG_OPT_ENDPOINT: o->endpoint = arg; return true;
+	case AWSCFG_OPT_REGION: o->region = arg; return true;
+	case AWSCFG_OPT_NO_SIGN: o->no_sign = true; return true;
+	default: return false;
+	}
+}
+
+bool
 awscfg_path_style(const struct awscfg *c)
 {
 	if (c->style != AWSCFG_AUTO)

@@ -43,6 +43,22 @@ struct awscfg_opts {
 	int read_timeout;	/* --read-timeout, or 0 for the default of 60 */
 };
 
+/* The options every S3 tool takes, for its getopt_long table. */
+enum {
+	AWSCFG_OPT_PROFILE = 0x1000,
+	AWSCFG_OPT_ENDPOINT,
+	AWSCFG_OPT_REGION,
+	AWSCFG_OPT_NO_SIGN,
+};
+#define AWSCFG_LONGOPTS \
+	{ "profile", required_argument, NULL, AWSCFG_OPT_PROFILE }, \
+	{ "endpoint-url", required_argument, NULL, AWSCFG_OPT_ENDPOINT }, \
+	{ "region", required_argument, NULL, AWSCFG_OPT_REGION }, \
+	{ "no-sign-request", no_argument, NULL, AWSCFG_OPT_NO_SIGN }
+
+/* Take one of those options into o; false when c is not one of them. */
+bool awscfg_option(struct awscfg_opts *o, int c, const char *arg);
+
 /*
  * Fill c. 0 on success; -1 with a message in err (naming the places that
  * were searched, for missing credentials): a configuration error.
