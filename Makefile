@@ -115,3 +115,4 @@ clean:
 
 .PHONY: all unit unit-run fuzz check bench install uninstall clean
 .SECONDARY:
+.DELETE_ON_ERROR:
