@@ -25,8 +25,13 @@ setup_file() {
 	s3_aws s3api put-object --bucket "$S3_BUCKET" --key $'odd/new\nline 100%' --body "$d/odd" >/dev/null
 }
 
-teardown_file() {
+# A test that starts the fault proxy stops it: a test's variables do not
+# reach teardown_file.
+teardown() {
 	fp_stop
+}
+
+teardown_file() {
 	s3_stop
 }
 

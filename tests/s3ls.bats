@@ -21,8 +21,13 @@ setup_file() {
 	printf 'dddd' | s3_aws s3 cp - "s3://$S3_BUCKET/dir/z" --quiet
 }
 
-teardown_file() {
+# A test that starts the fault proxy stops it: a test's variables do not
+# reach teardown_file.
+teardown() {
 	fp_stop
+}
+
+teardown_file() {
 	s3_stop
 }
 
