@@ -77,40 +77,14 @@ fi
 [[ $S3_MEMSTORE_BYTES =~ ^[1-9][0-9]*$ ]] ||
 	{ echo "S3_MEMSTORE_BYTES: not a number: $S3_MEMSTORE_BYTES" >&2; exit 2; }
 
-# shellcheck source=tests/lib/s3.bash
-source "$root/tests/lib/s3.bash"
-[[ -x $S3_AWS ]] || die "$S3_AWS not found (Debian package awscli)"
-command -v radosgw >/dev/null ||
-	die "radosgw not found (Debian packages radosgw, ceph-mon, ceph-osd, ceph-common)"
-
 avail_kib=$(awk '/^MemAvailable:/ { print $2; exit }' /proc/meminfo 2>/dev/null || true)
 if [[ -n $avail_kib ]] && ((avail_kib < (3 * size_mb + 512) * 1024)); then
 	die "about $((3 * size_mb + 512)) MiB of free memory needed, $((avail_kib / 1024)) MiB available: lower BENCH_SIZE_MB"
 fi
 
-# ---------------------------------------------------- scratch dir and server
-
-dir=$(mktemp -d /tmp/bench-s3.XXXXXX)
-# The server of this script only: never one of a bats run or started by hand.
-# s3.bash records this shell as its owner, so s3_stop stops it.
-export BKPIPE_S3_STATE=$dir/s3
-unset BATS_FILE_TMPDIR
-
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	s3_stop || { note "s3.sh: could not stop the S3 server in $BKPIPE_S3_STATE"; rc=1; }
-	# Kept after a failure, for its logs; not after an interrupt.
-	if ((rc != 0 && rc < 128)) || [[ ${BENCH_KEEP:-0} == 1 ]]; then
-		note "keeping $dir"
-	else
-		rm -rf -- "$dir"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=bench/s3-server.bash
+source "$root/bench/s3-server.bash"
+bench_s3_server s3
 
 t_all=$EPOCHREALTIME
 note "starting the S3 server (Ceph RGW) in $BKPIPE_S3_STATE ..."

@@ -75,35 +75,9 @@ fi
 s3ls=${S3LS:-$root/s3ls}
 [[ -x $s3ls ]] || die "$s3ls not found: run make, or set S3LS"
 
-# shellcheck source=tests/lib/s3.bash
-source "$root/tests/lib/s3.bash"
-[[ -x $S3_AWS ]] || die "$S3_AWS not found (Debian package awscli)"
-command -v radosgw >/dev/null ||
-	die "radosgw not found (Debian packages radosgw, ceph-mon, ceph-osd, ceph-common)"
-
-# ---------------------------------------------------- scratch dir and server
-
-dir=$(mktemp -d /tmp/bench-s3ls.XXXXXX)
-# The server of this script only: never one of a bats run or started by hand.
-# s3.bash records this shell as its owner, so s3_stop stops it.
-export BKPIPE_S3_STATE=$dir/s3
-unset BATS_FILE_TMPDIR
-
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	s3_stop || { note "s3ls.sh: could not stop the S3 server in $BKPIPE_S3_STATE"; rc=1; }
-	# Kept after a failure, for its logs; not after an interrupt.
-	if ((rc != 0 && rc < 128)) || [[ ${BENCH_KEEP:-0} == 1 ]]; then
-		note "keeping $dir"
-	else
-		rm -rf -- "$dir"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=bench/s3-server.bash
+source "$root/bench/s3-server.bash"
+bench_s3_server s3ls
 
 note "starting the S3 server (Ceph RGW) in $BKPIPE_S3_STATE ..."
 start=$EPOCHREALTIME
