@@ -37,7 +37,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DBKPIPE_VERSION='"$(VERSION)"' 
 ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lpthread
 
-TOOLS = gzcat-verify s3ls s3get s3put s3rm bkage
+TOOLS = gzcat-verify s3ls s3get s3put s3rm bkage pgfeed pgcount
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -45,9 +45,10 @@ UNIT_BIN = $(UNIT_SRC:%.c=$(B)/%)
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:%.c=$(B)/%)
 MANS = $(TOOLS:%=man/%.1)
+MAN7 = $(patsubst %.scd,%,$(wildcard man/*.7.scd))
 BINS = $(TOOLS:%=$(B)/%)
 
-all: $(BINS) $(MANS)
+all: $(BINS) $(MANS) $(MAN7)
 
 $(B)/%.o: %.c common/*.h
 	@mkdir -p $(@D)
@@ -63,6 +64,9 @@ $(UNIT_BIN) $(TOOL_BIN): $(B)/tests/%: $(B)/tests/%.o $(B)/libbkpipe.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libbkpipe.a $(LIBS)
 
 man/%.1: man/%.1.scd
+	$(SCDOC) < $< > $@
+
+man/%.7: man/%.7.scd
 	$(SCDOC) < $< > $@
 
 # The C unit tests, and the small programs the bats suites use.
@@ -99,20 +103,30 @@ bench:
 	@$(MAKE) -s B=build/zlib ISAL=0 build/zlib/gzcat-verify
 	@for s in bench/*.sh; do $$s || exit 1; done
 
+# The runbooks of examples/ end to end, on a throwaway PostgreSQL server and
+# S3 endpoint on loopback (examples/demo.sh).
+demo:
+	@scripts/deps demo
+	@$(MAKE) -s all
+	@BKPIPE_BIN=$(B) examples/demo.sh
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	for t in $(TOOLS); do install -m 755 $(B)/$$t $(DESTDIR)$(BINDIR)/$$t; done
 	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+	mkdir -p $(DESTDIR)$(MANDIR)/man7
+	for m in $(MAN7); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man7/; done
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(MANDIR)/man1/$$t.1; done
+	for m in $(MAN7); do rm -f $(DESTDIR)$(MANDIR)/man7/$${m##*/}; done
 
 clean:
-	rm -f $(BINS) $(MANS) $(B)/libbkpipe.a $(COMMON_OBJ) $(B)/cmd/*.o
+	rm -f $(BINS) $(MANS) $(MAN7) $(B)/libbkpipe.a $(COMMON_OBJ) $(B)/cmd/*.o
 	rm -f $(UNIT_BIN) $(TOOL_BIN) $(B)/tests/unit/*.o $(B)/tests/tools/*.o
 	rm -rf build $(B)/fuzz
 
-.PHONY: all unit unit-run fuzz check bench install uninstall clean
+.PHONY: all unit unit-run fuzz check bench demo install uninstall clean
 .SECONDARY:
 .DELETE_ON_ERROR:

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "err.h"
 #include "sniff.h"
 
 static int
@@ -70,4 +71,32 @@ int
 sniff_is_binary(enum sniff_kind k)
 {
 	return k != SNIFF_TEXT && k != SNIFF_UNKNOWN;
+}
+
+void
+sniff_refuse_not_sql(const unsigned char *p, size_t n, const char *name)
+{
+	enum sniff_kind k = sniff(p, n);
+
+	switch (k) {
+	case SNIFF_GZIP:
+		die(EXIT_USAGE, "%s: this is gzip-compressed data, not SQL; pipe it through gzcat-verify", name);
+	case SNIFF_PGDMP:
+		die(EXIT_USAGE, "%s: this is a pg_dump custom-format archive, not SQL; restore it with "
+		    "pg_restore -d, or turn it into SQL with pg_restore -f - FILE", name);
+	case SNIFF_TAR:
+		die(EXIT_USAGE, "%s: this is a tar archive (pg_dump -Ft?), not SQL; restore it with "
+		    "pg_restore -d, or turn it into SQL with pg_restore -f - FILE", name);
+	case SNIFF_ZSTD:
+	case SNIFF_XZ:
+	case SNIFF_BZIP2:
+	case SNIFF_ZIP:
+		die(EXIT_USAGE, "%s: this is %s, not SQL; decompress it first", name, sniff_name(k));
+	case SNIFF_UNKNOWN:
+		if (n > 0)
+			die(EXIT_USAGE, "%s: this is binary data, not SQL", name);
+		break;
+	case SNIFF_TEXT:
+		break;
+	}
 }

@@ -29,4 +29,10 @@ const char *sniff_name(enum sniff_kind k);
 /* Compressed or archive data that must not be sent to a terminal. */
 int sniff_is_binary(enum sniff_kind k);
 
+/*
+ * For the programs that read SQL: exit 2 with a hint when the first bytes
+ * of input named name are not SQL (compressed data, an archive, binary).
+ */
+void sniff_refuse_not_sql(const unsigned char *p, size_t n, const char *name);
+
 #endif

@@ -1,0 +1,1050 @@
+/* pgfeed: run a plain SQL dump in PostgreSQL, whole or in part. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "feed.h"
+#include "out.h"
+#include "pgconn.h"
+#include "progress.h"
+#include "sniff.h"
+#include "sqlread.h"
+#include "sqlsel.h"
+#include "sqlstmt.h"
+
+static const char *const helptext[] = {
+"Usage: pgfeed [options] [CONNINFO]",
+"Run a plain SQL dump (pg_dump or pg_dumpall output, or a psql script) from",
+"standard input in the database CONNINFO (a conninfo string or URI; without",
+"one, libpq's PG* variables, then DATABASE_URL). The first error stops the",
+"run; a dump that lacks pg_dump's closing comment is reported as truncated.",
+"",
+"Input and running:",
+"  -f, --file FILE           read FILE instead of standard input",
+"  -1, --single-transaction  all or nothing: commit only if everything ran",
+"      --continue-on-error   go on after errors (like psql); exit 1 at the end",
+"  -l, --list                print the dump's table of contents and exit",
+"      --emit                write the selected SQL to standard output; run nothing",
+"  -v, --verbose             a summary on standard error at the end",
+"      --progress            show progress even when standard error is not a terminal",
+"",
+"Choosing what to restore (patterns as in pg_dump: [SCHEMA.]NAME, * and ?):",
+"  -t, --table PATTERN       only this table: its definition and data",
+"  -T, --exclude-table PATTERN",
+"  -n, --schema PATTERN      only objects in this schema",
+"  -N, --exclude-schema PATTERN",
+"  -a, --data-only           only table data",
+"  -s, --schema-only         no table data",
+"      --section SECTION     pre-data, data or post-data (repeatable)",
+"      --with-indexes        with -t: also its indexes, constraints, triggers,",
+"                            defaults, policies, comments and grants",
+"      --into [SCHEMA.]NAME  restore the one table chosen with -t under this name",
+"",
+"Changing how it is restored:",
+"      --truncate            empty each table before its data loads",
+"      --disable-triggers    disable triggers while data loads",
+"  -O, --no-owner            skip ownership (ALTER ... OWNER TO, SET SESSION AUTHORIZATION)",
+"  -x, --no-privileges       skip GRANT and REVOKE",
+"  -c, --clean               drop each object (IF EXISTS, CASCADE) before creating it",
+"",
+"  -h, --help                show this help and exit",
+"  -V, --version             show the version and exit",
+"",
+"Exit status: 0 success; 1 an SQL error, a truncated dump or a refused",
+"meta-command; 2 usage error or input that is not SQL; 3 could not connect.",
+"",
+"Examples:",
+"  gzcat-verify dump.sql.gz | pgfeed -1 \"$DATABASE_URL\"",
+"  pgfeed -t public.users --into users_restored -f dump.sql \"$PROD\"",
+"",
+"See pgfeed(1).",
+NULL,
+};
+
+enum { SEC_PRE = 1, SEC_DATA = 2, SEC_POST = 4, SEC_ALL = 7 };
+
+struct opts {
+	const char *file, *conninfo;
+	bool single, cont, list, emit, verbose, progress;
+	bool with_indexes, truncate, disable_triggers, no_owner, no_acl, clean;
+	int sections;
+	struct sqlsel sel;
+	struct sqlpat into;
+	bool has_into;
+};
+
+/* The state of a run. */
+struct run {
+	struct opts *o;
+	struct sqlr *rd;
+	PGconn *conn;
+	struct feed *feed;
+	FILE *out;			/* --emit */
+	/* the current entry */
+	const struct sql_toc *toc;
+	unsigned toc_id;
+	bool entry_sel;			/* the entry's last decision */
+	bool entry_began;		/* a statement of it was selected */
+	char *toc_text;			/* --emit: its comment, until then */
+	size_t toc_len;
+	char target[2 * SQL_NAME_MAX * 2 + 8];	/* the entry's table, quoted */
+	bool triggers_off;
+	/* --into */
+	char src_schema[SQL_NAME_MAX], src_name[SQL_NAME_MAX];
+	bool have_src;
+	/* meta-commands */
+	char *restrict_key;
+	bool stop;			/* ON_ERROR_STOP */
+	/* tallies */
+	unsigned long entries, copies;
+	uint64_t rows;
+	int status;
+};
+
+static volatile sig_atomic_t interrupted;
+static PGcancel *volatile cancel;
+
+static void
+on_signal(int sig)
+{
+	char buf[256];
+	PGcancel *c = cancel;
+
+	(void)sig;
+	interrupted = 1;
+	if (c)
+		PQcancel(c, buf, sizeof(buf));
+}
+
+static void
+drop_cancel(void)
+{
+	PGcancel *c = cancel;
+
+	cancel = NULL;
+	PQfreeCancel(c);
+}
+
+static void
+usage(FILE *f)
+{
+	for (const char *const *l = helptext; *l; l++)
+		fprintf(f, "%s\n", *l);
+}
+
+static bool
+in(const char *const *set, const char *s)
+{
+	for (; *set; set++)
+		if (strcmp(*set, s) == 0)
+			return true;
+	return false;
+}
+
+/* Entries that are a relation: chosen by -t by their own name. */
+static const char *const rel_types[] = {
+	"TABLE", "TABLE DATA", "VIEW", "MATERIALIZED VIEW", "MATERIALIZED VIEW DATA",
+	"SEQUENCE", "SEQUENCE SET", "FOREIGN TABLE", NULL,
+};
+
+/* Entries that hang off a table: with -t, --with-indexes brings them along. */
+static const char *const dep_types[] = {
+	"INDEX", "INDEX ATTACH", "CONSTRAINT", "FK CONSTRAINT", "CHECK CONSTRAINT", "TRIGGER",
+	"DEFAULT", "POLICY", "ROW SECURITY", "RULE", "COMMENT", "ACL", "TABLE ATTACH", NULL,
+};
+
+static const char *const data_types[] = {
+	"TABLE DATA", "SEQUENCE SET", "BLOBS", "BLOB DATA", "LARGE OBJECTS", NULL,
+};
+
+static const char *const post_types[] = {
+	"INDEX", "INDEX ATTACH", "CONSTRAINT", "FK CONSTRAINT", "CHECK CONSTRAINT", "TRIGGER",
+	"EVENT TRIGGER", "RULE", "POLICY", "ROW SECURITY", "MATERIALIZED VIEW DATA",
+	"PUBLICATION", "PUBLICATION TABLE", "PUBLICATION TABLES IN SCHEMA", "SUBSCRIPTION",
+	"STATISTICS", NULL,
+};
+
+static int
+section(const struct sql_toc *t)
+{
+	static const char *const post_objs[] = { "INDEX ", "CONSTRAINT ", "TRIGGER ", "POLICY ", "RULE ", NULL };
+
+	if (in(data_types, t->type))
+		return SEC_DATA;
+	if (in(post_types, t->type))
+		return SEC_POST;
+	if (strcmp(t->type, "COMMENT") == 0 || strcmp(t->type, "ACL") == 0 ||
+	    strcmp(t->type, "SECURITY LABEL") == 0)
+		for (const char *const *p = post_objs; *p; p++)
+			if (strncmp(t->name, *p, strlen(*p)) == 0)
+				return SEC_POST;
+	return SEC_PRE;
+}
+
+/* Whether an item of entry t (about table rel, when known) is wanted. */
+static bool
+wanted(const struct opts *o, const struct sql_toc *t, const struct sql_name *rel)
+{
+	const char *schema;
+
+	if (t == NULL)
+		return true;		/* the preamble: SET statements */
+	if (!(o->sections & section(t)))
+		return false;
+	if (o->no_acl && (strcmp(t->type, "ACL") == 0 || strcmp(t->type, "DEFAULT ACL") == 0))
+		return false;
+	schema = rel && rel->schema[0] ? rel->schema : t->schema;
+	if (in(rel_types, t->type))
+		return sqlsel_table(&o->sel, schema, rel ? rel->name : t->name);
+	if (o->sel.n[SEL_TABLE] > 0)
+		return o->with_indexes && rel != NULL && in(dep_types, t->type) &&
+		    sqlsel_table(&o->sel, schema, rel->name);
+	if (rel && in(dep_types, t->type) && !sqlsel_table(&o->sel, schema, rel->name))
+		return false;
+	if (strcmp(t->type, "SCHEMA") == 0)
+		return sqlsel_schema(&o->sel, t->name);
+	if (o->sel.n[SEL_SCHEMA] > 0 || o->sel.n[SEL_XSCHEMA] > 0)
+		return strcmp(t->schema, "-") == 0 ? o->sel.n[SEL_SCHEMA] == 0 :
+		    sqlsel_schema(&o->sel, t->schema);
+	return true;
+}
+
+static void
+fail(struct run *r, int status)
+{
+	r->status = status_worst(r->status, status);
+}
+
+static void
+where(const struct run *r, const struct sql_item *it, struct feed_where *w)
+{
+	w->line = it->start_line;
+	w->entry[0] = '\0';
+	if (it->toc)
+		snprintf(w->entry, sizeof(w->entry), "%s %s%s%s", it->toc->type,
+		    strcmp(it->toc->schema, "-") ? it->toc->schema : "",
+		    strcmp(it->toc->schema, "-") ? "." : "", it->toc->name);
+	(void)r;
+}
+
+/* Write SQL for --emit. */
+static void
+emit(struct run *r, const char *p, size_t n)
+{
+	if (n > 0 && fwrite(p, 1, n, r->out) != n && !interrupted) {
+		if (errno == EPIPE)
+			exit(EXIT_OK);
+		die(EXIT_DATA, "write error:");
+	}
+}
+
+/* Run (or emit) a statement of our own making. */
+static int
+own(struct run *r, const char *sql, const struct sql_item *it)
+{
+	struct feed_where w;
+
+	if (r->out) {
+		emit(r, sql, strlen(sql));
+		emit(r, "\n", 1);
+		return 0;
+	}
+	where(r, it, &w);
+	return feed_exec(r->feed, sql, &w);
+}
+
+static void
+qualified(char *out, const char *schema, const char *name)
+{
+	char a[2 * SQL_NAME_MAX + 3], b[2 * SQL_NAME_MAX + 3];
+
+	if (schema && *schema)
+		sprintf(out, "%s.%s", sql_quote_ident(a, schema), sql_quote_ident(b, name));
+	else
+		strcpy(out, sql_quote_ident(b, name));
+}
+
+/* The name a statement's table gets under --into. */
+static void
+into_name(const struct run *r, const struct sql_name *rel, char *out)
+{
+	const struct sqlpat *p = &r->o->into;
+
+	qualified(out, p->schema ? p->schema : rel->schema, p->name);
+}
+
+/* The new name of an index or constraint of the table renamed by --into. */
+static void
+into_obj(const struct run *r, const char *obj, char *out)
+{
+	char name[2 * SQL_NAME_MAX + 2];
+	size_t sl = strlen(r->src_name);
+
+	if (strncmp(obj, r->src_name, sl) == 0)
+		snprintf(name, sizeof(name), "%s%s", r->o->into.name, obj + sl);
+	else
+		snprintf(name, sizeof(name), "%s_%s", r->o->into.name, obj);
+	name[SQL_NAME_MAX - 1] = '\0';
+	sql_quote_ident(out, name);
+}
+
+static bool
+is_src(const struct run *r, const struct sql_name *rel, const struct sql_toc *t)
+{
+	const char *schema = rel->schema[0] ? rel->schema : (t ? t->schema : "");
+
+	return r->have_src && strcmp(rel->name, r->src_name) == 0 &&
+	    strcmp(schema, r->src_schema) == 0;
+}
+
+/*
+ * The text to run for a statement: the body, with the table (and the
+ * index or constraint it creates) renamed under --into. Returns a malloc'd
+ * string or NULL when the body is used as it is.
+ */
+static char *
+rewrite(struct run *r, const struct sql_item *it, const struct sql_stmt *st, size_t *len)
+{
+	char rel[4 * SQL_NAME_MAX + 8], obj[2 * SQL_NAME_MAX + 4];
+	const struct sql_name *first, *second;
+	const char *a, *b;
+	char *out;
+	size_t n;
+
+	if (!r->o->has_into || !st->has_rel || !is_src(r, &st->rel, it->toc))
+		return NULL;
+	into_name(r, &st->rel, rel);
+	obj[0] = '\0';
+	if (st->has_obj && (st->kind == STMT_CREATE_INDEX || st->kind == STMT_ALTER_TABLE))
+		into_obj(r, st->obj.name, obj);
+	first = &st->rel;
+	second = obj[0] ? &st->obj : NULL;
+	a = rel;
+	b = obj;
+	if (second && second->start < first->start) {
+		const struct sql_name *t = first;
+
+		first = second;
+		second = t;
+		a = obj;
+		b = rel;
+	}
+	n = it->body_len + strlen(rel) + strlen(obj) + 1;
+	if ((out = malloc(n)) == NULL)
+		die(EXIT_DATA, "out of memory");
+	n = (size_t)sprintf(out, "%.*s%s", (int)first->start, it->body, a);
+	if (second)
+		n += (size_t)sprintf(out + n, "%.*s%s", (int)(second->start - first->end),
+		    it->body + first->end, b);
+	n += (size_t)sprintf(out + n, "%.*s", (int)(it->body_len - (second ? second->end : first->end)),
+	    it->body + (second ? second->end : first->end));
+	*len = n;
+	return out;
+}
+
+/* psql's \connect arguments: [-reuse-previous=on] dbname or "dbname='x'". */
+static char *
+connect_arg(const char *body, size_t len)
+{
+	const char *p = body, *end = body + len;
+	char *out, *o;
+
+	while (p < end && *p != ' ' && *p != '\t')
+		p++;			/* the command */
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < end && *p == '-' && end - p > 15 && strncmp(p, "-reuse-previous=", 16) == 0) {
+			while (p < end && *p != ' ' && *p != '\t')
+				p++;
+			continue;
+		}
+		break;
+	}
+	if ((out = o = calloc(1, len + 1)) == NULL)
+		die(EXIT_DATA, "out of memory");
+	if (p < end && (*p == '"' || *p == '\'')) {
+		char q = *p++;
+
+		while (p < end) {
+			if (*p == q) {
+				if (p + 1 < end && p[1] == q) {
+					*o++ = q;
+					p += 2;
+					continue;
+				}
+				break;
+			}
+			*o++ = *p++;
+		}
+	} else {
+		while (p < end && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			*o++ = *p++;
+	}
+	*o = '\0';
+	/* A conninfo string: only its dbname is taken. */
+	if (strchr(out, '=') != NULL) {
+		char *errmsg = NULL;
+		PQconninfoOption *opts = PQconninfoParse(out, &errmsg), *x;
+		char *db = NULL;
+
+		PQfreemem(errmsg);
+		for (x = opts; x && x->keyword; x++)
+			if (strcmp(x->keyword, "dbname") == 0 && x->val)
+				db = strdup(x->val);
+		PQconninfoFree(opts);
+		free(out);
+		out = db;
+	}
+	return out;
+}
+
+/* The argument of a meta-command, trimmed. */
+static void
+meta_arg(const char *body, size_t len, char *out, size_t cap)
+{
+	const char *p = body, *end = body + len;
+	size_t n = 0;
+
+	while (p < end && *p != ' ' && *p != '\t' && *p != '\n')
+		p++;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	while (p < end && n + 1 < cap)
+		out[n++] = *p++;
+	out[n] = '\0';
+}
+
+static int
+meta(struct run *r, const struct sql_item *it)
+{
+	const char *name;
+	size_t nl = sql_meta_name(it->body, it->body_len, &name);
+	char arg[512];
+
+#define IS(s) (nl == strlen(s) && strncmp(name, s, nl) == 0)
+	meta_arg(it->body, it->body_len, arg, sizeof(arg));
+	if (IS(".")) {
+		return 0;
+	} else if (IS("restrict")) {
+		free(r->restrict_key);
+		if ((r->restrict_key = strdup(arg)) == NULL)
+			die(EXIT_DATA, "out of memory");
+	} else if (IS("unrestrict")) {
+		if (r->restrict_key == NULL || strcmp(r->restrict_key, arg) != 0) {
+			warn("line %llu: \\unrestrict key does not match the \\restrict before it",
+			    (unsigned long long)it->start_line);
+			return -1;
+		}
+		free(r->restrict_key);
+		r->restrict_key = NULL;
+	} else if (IS("set")) {
+		char *v = arg + strcspn(arg, " \t");
+
+		if (strncmp(arg, "ON_ERROR_STOP", 13) != 0 || (arg[13] != ' ' && arg[13] != '\t' && arg[13])) {
+			warn("line %llu: refusing psql meta-command \\set %s (only ON_ERROR_STOP may be set)",
+			    (unsigned long long)it->start_line, arg);
+			return -1;
+		}
+		v += strspn(v, " \t");
+		r->stop = !(strcasecmp(v, "off") == 0 || strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0);
+		if (r->feed && feed_set_stop(r->feed, r->stop) != 0)
+			return -1;
+	} else if (IS("encoding")) {
+		if (r->conn && PQsetClientEncoding(r->conn, arg) != 0) {
+			warn("line %llu: \\encoding %s: not a known encoding", (unsigned long long)it->start_line, arg);
+			return -1;
+		}
+	} else if (IS("connect") || IS("c")) {
+		char *db = connect_arg(it->body, it->body_len);
+		PGconn *c;
+		int st = EXIT_DATA;
+
+		if (db == NULL || *db == '\0') {
+			free(db);
+			warn("line %llu: \\connect without a database name", (unsigned long long)it->start_line);
+			return -1;
+		}
+		if (r->o->single && r->conn) {
+			warn("line %llu: \\connect %s: a single transaction cannot span databases",
+			    (unsigned long long)it->start_line, db);
+			free(db);
+			return -1;
+		}
+		if (r->conn) {
+			if (feed_drain(r->feed) != 0) {
+				free(db);
+				return -1;
+			}
+			if ((c = pgconn_switch(r->conn, db, &st)) == NULL) {
+				free(db);
+				fail(r, st);
+				return -1;
+			}
+			drop_cancel();
+			PQfinish(r->conn);
+			r->conn = c;
+			cancel = PQgetCancel(c);
+			feed_set_conn(r->feed, c);
+		}
+		free(db);
+	} else {
+		warn("line %llu: refusing psql meta-command \\%.*s (pgfeed runs only \\connect, \\restrict, "
+		    "\\unrestrict, \\encoding and \\set ON_ERROR_STOP)", (unsigned long long)it->start_line,
+		    (int)nl, name);
+		return -1;
+	}
+	if (r->out)
+		emit(r, it->text, it->len);
+	return 0;
+#undef IS
+}
+
+/* The entry changed: finish what the previous one left open. */
+static int
+entry_end(struct run *r, const struct sql_item *it)
+{
+	int rc = 0;
+
+	if (r->triggers_off) {
+		char sql[sizeof(r->target) + 64];
+
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ENABLE TRIGGER ALL;", r->target);
+		rc = own(r, sql, it);
+		r->triggers_off = false;
+	}
+	return rc;
+}
+
+/* The first wanted statement of an entry: what --clean and the data options add. */
+static int
+entry_begin(struct run *r, const struct sql_item *it, const struct sql_stmt *st)
+{
+	static const char *const droppable[] = {
+		"TABLE", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "FOREIGN TABLE", "TYPE", "DOMAIN",
+		"FUNCTION", "PROCEDURE", "AGGREGATE", "SCHEMA", "EXTENSION", NULL,
+	};
+	const struct sql_toc *t = it->toc;
+	char sql[8 * SQL_NAME_MAX];
+
+	r->entry_began = true;
+	r->entries++;
+	if (r->out && r->toc_len) {
+		emit(r, r->toc_text, r->toc_len);
+		r->toc_len = 0;
+	}
+	if (t == NULL)
+		return 0;
+	r->target[0] = '\0';
+	if (st->has_rel) {
+		if (r->o->has_into && is_src(r, &st->rel, t))
+			into_name(r, &st->rel, r->target);
+		else
+			qualified(r->target, st->rel.schema[0] ? st->rel.schema : NULL, st->rel.name);
+	}
+	if (r->o->clean && in(droppable, t->type)) {
+		char name[4 * SQL_NAME_MAX + 8], q[2 * SQL_NAME_MAX + 3];
+		const char *paren = strchr(t->name, '(');
+
+		if (r->target[0] && strcmp(t->type, "TABLE") == 0) {
+			strcpy(name, r->target);
+		} else if (paren && strcmp(t->type, "FUNCTION") && strcmp(t->type, "PROCEDURE") &&
+		    strcmp(t->type, "AGGREGATE")) {
+			qualified(name, strcmp(t->schema, "-") ? t->schema : NULL, t->name);
+		} else {
+			char base[2 * SQL_NAME_MAX];
+			size_t bl = paren ? (size_t)(paren - t->name) : strlen(t->name);
+
+			if (bl >= SQL_NAME_MAX)
+				bl = SQL_NAME_MAX - 1;
+			snprintf(base, sizeof(base), "%.*s", (int)bl, t->name);
+			qualified(name, strcmp(t->schema, "-") ? t->schema : NULL, base);
+			if (paren)
+				snprintf(name + strlen(name), sizeof(name) - strlen(name), "%s", paren);
+			(void)q;
+		}
+		snprintf(sql, sizeof(sql), "DROP %s IF EXISTS %s CASCADE;", t->type, name);
+		if (own(r, sql, it) != 0)
+			return -1;
+	}
+	if (strcmp(t->type, "TABLE DATA") == 0 && r->target[0] &&
+	    (st->kind == STMT_COPY || st->kind == STMT_INSERT)) {
+		if (r->o->truncate) {
+			snprintf(sql, sizeof(sql), "TRUNCATE ONLY %s;", r->target);
+			if (own(r, sql, it) != 0)
+				return -1;
+		}
+		if (r->o->disable_triggers) {
+			snprintf(sql, sizeof(sql), "ALTER TABLE %s DISABLE TRIGGER ALL;", r->target);
+			if (own(r, sql, it) != 0)
+				return -1;
+			r->triggers_off = true;
+		}
+	}
+	return 0;
+}
+
+/* Transaction control in the input, under -1: skipped, or refused. */
+static int
+txn_control(const struct sql_item *it)
+{
+	struct sql_lex l;
+	struct sql_tok t;
+
+	sql_lex_init(&l, it->body, it->body_len, true);
+	sql_lex_next(&l, &t);
+	if (sql_tok_is(&t, "begin") || sql_tok_is(&t, "commit") || sql_tok_is(&t, "end") ||
+	    (sql_tok_is(&t, "start") && (sql_lex_next(&l, &t), sql_tok_is(&t, "transaction"))))
+		return 1;
+	sql_lex_init(&l, it->body, it->body_len, true);
+	sql_lex_next(&l, &t);
+	if (sql_tok_is(&t, "rollback") || sql_tok_is(&t, "abort") ||
+	    (sql_tok_is(&t, "prepare") && (sql_lex_next(&l, &t), sql_tok_is(&t, "transaction"))))
+		return -1;
+	return 0;
+}
+
+/* One statement: decide, rewrite, run. 1: skipped (and its COPY data). */
+static int
+statement(struct run *r, const struct sql_item *it, bool *skip)
+{
+	struct sql_stmt st;
+	const struct sql_name *rel = NULL;
+	struct feed_where w;
+	char *text;
+	size_t len;
+	bool want;
+	int rc;
+
+	sql_stmt_parse(it->body, it->body_len, sqlr_std_strings(r->rd), &st);
+	if (st.has_rel && it->toc && (strcmp(it->toc->type, "TABLE") == 0 ||
+	    strcmp(it->toc->type, "TABLE DATA") == 0 || !in(rel_types, it->toc->type)))
+		rel = &st.rel;
+	if (it->toc && rel == NULL && !in(rel_types, it->toc->type) && it->toc->id == r->toc_id)
+		want = r->entry_sel;
+	else
+		want = wanted(r->o, it->toc, rel);
+	r->entry_sel = want;
+	*skip = !want;
+	if (!want)
+		return 0;
+	if ((r->o->no_owner && (st.kind == STMT_OWNER || st.kind == STMT_SESSION_AUTH)) ||
+	    (r->o->no_acl && st.kind == STMT_GRANT)) {
+		*skip = true;
+		return 0;
+	}
+	if (r->o->single && (rc = txn_control(it)) != 0) {
+		if (rc < 0) {
+			warn("line %llu: refusing %.*s under --single-transaction",
+			    (unsigned long long)it->start_line, (int)strcspn(it->body, " ;\n"), it->body);
+			return -1;
+		}
+		*skip = !it->copy;
+		return 0;
+	}
+	/* --into: the one table chosen. */
+	if (r->o->has_into && rel && it->toc && in(rel_types, it->toc->type) &&
+	    (st.kind == STMT_CREATE_TABLE || st.kind == STMT_COPY || st.kind == STMT_INSERT)) {
+		const char *schema = st.rel.schema[0] ? st.rel.schema : it->toc->schema;
+
+		if (!r->have_src) {
+			snprintf(r->src_schema, sizeof(r->src_schema), "%s", schema);
+			snprintf(r->src_name, sizeof(r->src_name), "%s", st.rel.name);
+			r->have_src = true;
+		} else if (!is_src(r, &st.rel, it->toc)) {
+			warn("--into: the pattern matches more than one table (%s.%s and %s.%s); "
+			    "name one with -t SCHEMA.TABLE", r->src_schema, r->src_name, schema, st.rel.name);
+			return -1;
+		}
+	}
+	if (!r->entry_began && entry_begin(r, it, &st) != 0)
+		return -1;
+	text = rewrite(r, it, &st, &len);
+	if (r->out) {
+		emit(r, it->text, (size_t)(it->body - it->text));
+		emit(r, text ? text : it->body, text ? len : it->body_len);
+		free(text);
+		return 0;
+	}
+	where(r, it, &w);
+	if (it->copy)
+		rc = feed_copy_begin(r->feed, text ? text : it->body, text ? len : it->body_len, &w,
+		    it->start_line + 1);
+	else
+		rc = feed_stmt(r->feed, text ? text : it->body, text ? len : it->body_len, &w);
+	free(text);
+	if (rc != 0 && it->copy && !feed_lost(r->feed) && !r->stop) {
+		*skip = true;		/* its data goes nowhere */
+		return 0;
+	}
+	return rc;
+}
+
+/* A TOC comment: a new entry. */
+static int
+toc_item(struct run *r, const struct sql_item *it)
+{
+	if (r->entry_began && entry_end(r, it) != 0)
+		return -1;
+	r->toc_id = it->toc->id;
+	r->entry_began = false;
+	r->entry_sel = wanted(r->o, it->toc, NULL);
+	if (r->out) {
+		/* Held back until the entry's first wanted statement. */
+		char *t = realloc(r->toc_text, it->len);
+
+		if (t == NULL && it->len)
+			die(EXIT_DATA, "out of memory");
+		r->toc_text = t;
+		if (it->len)
+			memcpy(t, it->text, it->len);
+		r->toc_len = it->len;
+	}
+	return 0;
+}
+
+static int
+list(struct sqlr *rd, const char *name)
+{
+	struct sql_item it;
+
+	do {
+		if (sqlr_next(rd, &it) != 0)
+			die(EXIT_DATA, "%s: read error:", name);
+		if (it.kind == SQL_TOC)
+			printf("%u\t%s\t%s\t%s\t%s\t%llu\n", it.toc->id, it.toc->type, it.toc->schema,
+			    it.toc->name, it.toc->owner, (unsigned long long)it.toc->line);
+	} while (it.kind != SQL_END);
+	if (sqlr_truncated(rd)) {
+		warn("%s: input is truncated: no \"-- PostgreSQL database dump complete\" trailer", name);
+		return EXIT_DATA;
+	}
+	return out_status(out_close_stdout());
+}
+
+static void
+refuse_input(struct sqlr *rd, const char *name)
+{
+	const unsigned char *p;
+	long n = sqlr_peek(rd, &p);
+
+	if (n < 0)
+		die(EXIT_DATA, "%s: read error:", name);
+	sniff_refuse_not_sql(p, (size_t)n, name);
+}
+
+static void
+summary(const struct run *r, double secs)
+{
+	fprintf(stderr, "%s: %lu entries, %lu statements, %lu COPY (%llu rows) in %.1f s%s\n", prog,
+	    r->entries, r->feed ? feed_statements(r->feed) : 0, r->copies, (unsigned long long)r->rows,
+	    secs, r->status == EXIT_OK ? "" : "; failed");
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+run(struct run *r, const char *name, int64_t size)
+{
+	struct progress *pr = progress_new(stderr, "pgfeed", size, r->o->progress);
+	struct sql_item it;
+	bool skip = false, in_copy = false, incomplete = false;
+	uint64_t rows;
+	int rc = 0;
+
+	while (rc == 0) {
+		bool open = sqlr_framing(r->rd)->open;
+
+		if (interrupted)
+			break;
+		if (sqlr_next(r->rd, &it) != 0) {
+			if (!interrupted)
+				warn("%s: read error:", name);
+			fail(r, EXIT_DATA);
+			rc = -1;
+			break;
+		}
+		progress_update(pr, sqlr_offset(r->rd));
+		switch (it.kind) {
+		case SQL_END:
+			goto end;
+		case SQL_BLANK:
+			/* pg_dump's trailer goes out whatever was chosen. */
+			if (r->out && (it.toc == NULL || r->entry_sel || open != sqlr_framing(r->rd)->open))
+				emit(r, it.text, it.len);
+			break;
+		case SQL_TOC:
+			rc = toc_item(r, &it);
+			break;
+		case SQL_META:
+			rc = meta(r, &it);
+			break;
+		case SQL_STMT:
+			if (it.incomplete && sqlr_framing(r->rd)->dump) {
+				incomplete = true;	/* a dump cut inside a statement */
+				break;
+			}
+			rc = statement(r, &it, &skip);
+			in_copy = it.copy;
+			break;
+		case SQL_COPY_DATA:
+			if (skip)
+				break;
+			if (r->out)
+				emit(r, it.text, it.len);
+			else
+				feed_copy_data(r->feed, it.text, it.len);
+			break;
+		case SQL_COPY_END:
+			in_copy = false;
+			if (skip)
+				break;
+			if (r->out) {
+				emit(r, it.text, it.len);
+				break;
+			}
+			r->copies++;
+			if (feed_copy_end(r->feed, NULL, &rows) == 0) {
+				r->rows += rows;
+				if (r->o->verbose && it.toc)
+					fprintf(stderr, "%s: %s %s%s%s: %llu rows\n", prog, it.toc->type,
+					    strcmp(it.toc->schema, "-") ? it.toc->schema : "",
+					    strcmp(it.toc->schema, "-") ? "." : "", it.toc->name,
+					    (unsigned long long)rows);
+			} else if (r->stop || feed_lost(r->feed)) {
+				rc = -1;
+			}
+			break;
+		}
+	}
+end:
+	progress_end(pr);
+	progress_free(pr);
+	if (rc == 0 && interrupted) {
+		warn("interrupted");
+		rc = -1;
+	}
+	if (in_copy && !skip && rc == 0) {
+		if (r->conn)
+			feed_copy_end(r->feed, "the input ended inside COPY data", &rows);
+		warn("%s: input is truncated: it ended inside COPY data (line %llu)", name,
+		    (unsigned long long)sqlr_framing(r->rd)->last_line);
+		rc = -1;
+	} else if (in_copy && !skip && r->conn && !feed_lost(r->feed)) {
+		feed_copy_end(r->feed, "pgfeed stopped", &rows);
+	}
+	if (rc == 0 && r->entry_began && entry_end(r, &it) != 0)
+		rc = -1;
+	if (rc == 0 && r->feed && feed_drain(r->feed) != 0)
+		rc = -1;
+	if (rc == 0 && (sqlr_truncated(r->rd) || incomplete)) {
+		warn("%s: input is truncated: no \"-- PostgreSQL database dump complete\" trailer "
+		    "after line %llu", name, (unsigned long long)sqlr_framing(r->rd)->last_line);
+		rc = -1;
+	}
+	if (rc != 0 || (r->feed && feed_errors(r->feed) > 0))
+		fail(r, r->feed && feed_lost(r->feed) ? EXIT_TRANSIENT : EXIT_DATA);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { O_CONT = 256, O_EMIT, O_PROGRESS, O_SECTION, O_WITH_INDEXES, O_INTO, O_TRUNCATE, O_DISABLE_TRIGGERS };
+	static const struct option longopts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "single-transaction", no_argument, NULL, '1' },
+		{ "continue-on-error", no_argument, NULL, O_CONT },
+		{ "list", no_argument, NULL, 'l' },
+		{ "emit", no_argument, NULL, O_EMIT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "table", required_argument, NULL, 't' },
+		{ "exclude-table", required_argument, NULL, 'T' },
+		{ "schema", required_argument, NULL, 'n' },
+		{ "exclude-schema", required_argument, NULL, 'N' },
+		{ "data-only", no_argument, NULL, 'a' },
+		{ "schema-only", no_argument, NULL, 's' },
+		{ "section", required_argument, NULL, O_SECTION },
+		{ "with-indexes", no_argument, NULL, O_WITH_INDEXES },
+		{ "into", required_argument, NULL, O_INTO },
+		{ "truncate", no_argument, NULL, O_TRUNCATE },
+		{ "disable-triggers", no_argument, NULL, O_DISABLE_TRIGGERS },
+		{ "no-owner", no_argument, NULL, 'O' },
+		{ "no-privileges", no_argument, NULL, 'x' },
+		{ "clean", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { 0 };
+	struct run r = { .o = &o, .stop = true };
+	struct sigaction sa;
+	const char *why, *name = "stdin";
+	bool data_only = false, schema_only = false;
+	int c, fd = STDIN_FILENO, sections = 0, st;
+	struct stat sb;
+	double t0 = now();
+
+	err_init(argv[0]);
+	out_init();
+	while ((c = getopt_long(argc, argv, "f:1lvt:T:n:N:asOxchV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o.file = optarg; break;
+		case '1': o.single = true; break;
+		case O_CONT: o.cont = true; break;
+		case 'l': o.list = true; break;
+		case O_EMIT: o.emit = true; break;
+		case 'v': o.verbose = true; break;
+		case O_PROGRESS: o.progress = true; break;
+		case 't': case 'T': case 'n': case 'N':
+			sqlsel_option(&o.sel, c, optarg);
+			break;
+		case 'a': data_only = true; break;
+		case 's': schema_only = true; break;
+		case O_SECTION:
+			if (strcmp(optarg, "pre-data") == 0)
+				sections |= SEC_PRE;
+			else if (strcmp(optarg, "data") == 0)
+				sections |= SEC_DATA;
+			else if (strcmp(optarg, "post-data") == 0)
+				sections |= SEC_POST;
+			else
+				die(EXIT_USAGE, "--section %s: not pre-data, data or post-data", optarg);
+			break;
+		case O_WITH_INDEXES: o.with_indexes = true; break;
+		case O_INTO:
+			if (o.has_into)
+				die(EXIT_USAGE, "--into may be given once");
+			if (sqlpat_parse(optarg, &o.into, &why) != 0)
+				die(EXIT_USAGE, "--into %s: %s", optarg, why);
+			if (o.into.wild)
+				die(EXIT_USAGE, "--into %s: a new name has no wildcards", optarg);
+			o.has_into = true;
+			break;
+		case O_TRUNCATE: o.truncate = true; break;
+		case O_DISABLE_TRIGGERS: o.disable_triggers = true; break;
+		case 'O': o.no_owner = true; break;
+		case 'x': o.no_acl = true; break;
+		case 'c': o.clean = true; break;
+		case 'h': usage(stdout); return out_status(out_close_stdout());
+		case 'V': printf("pgfeed %s\n", BKPIPE_VERSION); return out_status(out_close_stdout());
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1)
+		die(EXIT_USAGE, "one connection at most (see --help)");
+	o.conninfo = optind < argc ? argv[optind] : NULL;
+	if (data_only && schema_only)
+		die(EXIT_USAGE, "-a/--data-only and -s/--schema-only cannot be used together");
+	o.sections = sections ? sections : SEC_ALL;
+	if (data_only)
+		o.sections &= SEC_DATA;
+	if (schema_only)
+		o.sections &= ~SEC_DATA;
+	if (o.has_into && (o.sel.n[SEL_TABLE] != 1 || o.sel.pat[SEL_TABLE][0].wild))
+		die(EXIT_USAGE, "--into needs exactly one table, named with one -t without wildcards");
+	if (o.with_indexes && o.sel.n[SEL_TABLE] == 0)
+		die(EXIT_USAGE, "--with-indexes goes with -t");
+	if (o.single && o.cont)
+		die(EXIT_USAGE, "--single-transaction and --continue-on-error cannot be used together");
+	if (o.emit && o.conninfo)
+		die(EXIT_USAGE, "--emit runs nothing: it takes no connection");
+
+	if (o.file && strcmp(o.file, "-") != 0) {
+		if ((fd = open(o.file, O_RDONLY)) < 0)
+			die(EXIT_DATA, "%s: cannot open:", o.file);
+		name = o.file;
+	}
+	if (isatty(fd))
+		die(EXIT_USAGE, "refusing to read SQL from a terminal; give a dump on standard input or with -f");
+	if ((r.rd = sqlr_new(fd, 0)) == NULL)
+		die(EXIT_DATA, "out of memory");
+	refuse_input(r.rd, name);
+	if (o.list)
+		return list(r.rd, name);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sqlr_set_interrupt(r.rd, &interrupted);
+	r.stop = !o.cont;
+
+	if (o.emit) {
+		static char obuf[256 * 1024];
+
+		r.out = stdout;
+		setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+		run(&r, name, -1);
+		if (fflush(stdout) != 0 && errno != EPIPE)
+			die(EXIT_DATA, "write error:");
+		return r.status;
+	}
+
+	if ((r.conn = pgconn_open(o.conninfo, &st)) == NULL)
+		return st;
+	cancel = PQgetCancel(r.conn);
+	if ((r.feed = feed_new(r.conn, r.stop, o.single)) == NULL)
+		die(EXIT_DATA, "out of memory");
+	if (o.single) {
+		PGresult *res = PQexec(r.conn, "BEGIN");
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			die(EXIT_TRANSIENT, "BEGIN failed: %s", PQerrorMessage(r.conn));
+		PQclear(res);
+	}
+	run(&r, name, fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1);
+	if (o.single && PQstatus(r.conn) == CONNECTION_OK) {
+		bool commit = r.status == EXIT_OK && !interrupted;
+		PGresult *res;
+
+		/* A COMMIT of a failed transaction rolls back; say which it was. */
+		res = PQexec(r.conn, commit ? "COMMIT" : "ROLLBACK");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK || !commit ||
+		    strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+			if (commit) {
+				warn("COMMIT failed: %s", PQerrorMessage(r.conn));
+				fail(&r, EXIT_DATA);
+			}
+			warn("rolled back: nothing was committed");
+		}
+		PQclear(res);
+	} else if (!o.single && r.feed && feed_errors(r.feed) > 0 && o.cont) {
+		warn("%lu statement%s failed", feed_errors(r.feed), feed_errors(r.feed) == 1 ? "" : "s");
+	}
+	if (o.verbose)
+		summary(&r, now() - t0);
+	if (r.status == EXIT_OK && o.cont && feed_errors(r.feed) > 0)
+		r.status = EXIT_DATA;
+	drop_cancel();
+	feed_free(r.feed);
+	PQfinish(r.conn);
+	sqlr_free(r.rd);
+	free(r.toc_text);
+	free(r.restrict_key);
+	sqlsel_free(&o.sel);
+	sqlpat_free(&o.into);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return r.status;
+}

@@ -1,0 +1,580 @@
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sqlstmt.h"
+
+static bool
+word_start(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+}
+
+static bool
+word_char(unsigned char c)
+{
+	return word_start(c) || (c >= '0' && c <= '9') || c == '$';
+}
+
+void
+sql_lex_init(struct sql_lex *l, const char *p, size_t len, bool std)
+{
+	l->p = p;
+	l->end = p + len;
+	l->std = std;
+}
+
+/* Skip whitespace and comments. */
+static void
+skip_blank(struct sql_lex *l)
+{
+	while (l->p < l->end) {
+		unsigned char c = (unsigned char)*l->p;
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+			l->p++;
+		} else if (c == '-' && l->end - l->p >= 2 && l->p[1] == '-') {
+			const char *nl = memchr(l->p, '\n', (size_t)(l->end - l->p));
+
+			l->p = nl ? nl + 1 : l->end;
+		} else if (c == '/' && l->end - l->p >= 2 && l->p[1] == '*') {
+			int depth = 1;
+
+			l->p += 2;
+			while (l->p < l->end && depth > 0) {
+				if (l->end - l->p >= 2 && l->p[0] == '/' && l->p[1] == '*') {
+					depth++;
+					l->p += 2;
+				} else if (l->end - l->p >= 2 && l->p[0] == '*' && l->p[1] == '/') {
+					depth--;
+					l->p += 2;
+				} else {
+					l->p++;
+				}
+			}
+		} else {
+			break;
+		}
+	}
+}
+
+/* A quoted string from l->p (at the quote); escapes: backslashes count. */
+static void
+skip_quoted(struct sql_lex *l, char q, bool escapes)
+{
+	l->p++;
+	while (l->p < l->end) {
+		char c = *l->p++;
+
+		if (c == '\\' && escapes) {
+			if (l->p < l->end)
+				l->p++;
+		} else if (c == q) {
+			if (l->p < l->end && *l->p == q)
+				l->p++;
+			else
+				return;
+		}
+	}
+}
+
+/* At '$': the length of an opening "$tag$", or 0 when it is not one. */
+static size_t
+dollar_tag(const char *p, const char *end)
+{
+	const char *q = p + 1;
+
+	if (q < end && *q != '$' && !word_start((unsigned char)*q))
+		return 0;
+	while (q < end && *q != '$') {
+		if (!word_char((unsigned char)*q) || *q == '$')
+			return 0;
+		q++;
+	}
+	return q < end ? (size_t)(q - p) + 1 : 0;
+}
+
+enum sql_tok_kind
+sql_lex_next(struct sql_lex *l, struct sql_tok *t)
+{
+	const char *s;
+	unsigned char c;
+
+	skip_blank(l);
+	s = l->p;
+	t->p = s;
+	if (l->p >= l->end) {
+		t->len = 0;
+		return t->kind = TOK_END;
+	}
+	c = (unsigned char)*l->p;
+	if ((c == 'e' || c == 'E') && l->end - l->p >= 2 && l->p[1] == '\'') {
+		l->p++;
+		skip_quoted(l, '\'', true);
+		t->kind = TOK_STRING;
+	} else if (word_start(c)) {
+		while (l->p < l->end && word_char((unsigned char)*l->p))
+			l->p++;
+		t->kind = TOK_WORD;
+	} else if (c == '"') {
+		skip_quoted(l, '"', false);
+		t->kind = TOK_QIDENT;
+	} else if (c == '\'') {
+		skip_quoted(l, '\'', !l->std);
+		t->kind = TOK_STRING;
+	} else if (c == '$' && dollar_tag(l->p, l->end) > 0) {
+		size_t n = dollar_tag(l->p, l->end);
+		const char *q = l->p + n;
+
+		l->p = l->end;
+		for (; q + n <= l->end; q++)
+			if (memcmp(q, s, n) == 0) {
+				l->p = q + n;
+				break;
+			}
+		t->kind = TOK_STRING;
+	} else if (c >= '0' && c <= '9') {
+		while (l->p < l->end && (word_char((unsigned char)*l->p) || *l->p == '.'))
+			l->p++;
+		t->kind = TOK_NUMBER;
+	} else {
+		l->p++;
+		t->kind = TOK_OP;
+	}
+	t->len = (size_t)(l->p - s);
+	return t->kind;
+}
+
+bool
+sql_tok_is(const struct sql_tok *t, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (t->kind == TOK_WORD)
+		return t->len == n && strncasecmp(t->p, s, n) == 0;
+	if (t->kind == TOK_OP)
+		return t->len == 1 && n == 1 && t->p[0] == s[0];
+	return false;
+}
+
+/* The identifier a token spells, folded or dequoted; false if too long. */
+static bool
+ident_text(const struct sql_tok *t, char *out)
+{
+	size_t i, n = 0;
+
+	if (t->kind == TOK_WORD) {
+		if (t->len >= SQL_NAME_MAX)
+			return false;
+		for (i = 0; i < t->len; i++) {
+			char c = t->p[i];
+
+			out[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		}
+	} else if (t->kind == TOK_QIDENT) {
+		for (i = 1; i + 1 < t->len; i++) {
+			if (n + 1 >= SQL_NAME_MAX)
+				return false;
+			out[n++] = t->p[i];
+			if (t->p[i] == '"')
+				i++;
+		}
+	} else {
+		return false;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+/* A name: ident [. ident [. ident]]. Leaves l after it. */
+static bool
+parse_name(struct sql_lex *l, const char *base, struct sql_name *nm)
+{
+	struct sql_tok t;
+	struct sql_lex save;
+	char part[3][SQL_NAME_MAX];
+	int n = 0;
+
+	sql_lex_next(l, &t);
+	if (!ident_text(&t, part[0]))
+		return false;
+	nm->start = (size_t)(t.p - base);
+	nm->end = nm->start + t.len;
+	n = 1;
+	while (n < 3) {
+		save = *l;
+		sql_lex_next(l, &t);
+		if (!sql_tok_is(&t, ".")) {
+			*l = save;
+			break;
+		}
+		sql_lex_next(l, &t);
+		if (!ident_text(&t, part[n]))
+			return false;
+		nm->end = (size_t)(t.p + t.len - base);
+		n++;
+	}
+	strcpy(nm->name, part[n - 1]);
+	strcpy(nm->schema, n >= 2 ? part[n - 2] : "");
+	return true;
+}
+
+/* Consume the next token if it is word w. */
+static bool
+accept(struct sql_lex *l, const char *w)
+{
+	struct sql_lex save = *l;
+	struct sql_tok t;
+
+	sql_lex_next(l, &t);
+	if (sql_tok_is(&t, w))
+		return true;
+	*l = save;
+	return false;
+}
+
+/* Tokens up to the first word w outside parentheses; true if found. */
+static bool
+skip_to(struct sql_lex *l, const char *w)
+{
+	struct sql_tok t;
+	int depth = 0;
+
+	while (sql_lex_next(l, &t) != TOK_END) {
+		if (sql_tok_is(&t, "("))
+			depth++;
+		else if (sql_tok_is(&t, ")"))
+			depth--;
+		else if (depth == 0 && sql_tok_is(&t, w))
+			return true;
+	}
+	return false;
+}
+
+static void
+insert_rows(struct sql_lex *l, struct sql_stmt *s)
+{
+	struct sql_tok t;
+	uint64_t rows = 0;
+
+	if (!skip_to(l, "values"))
+		return;
+	for (;;) {
+		int depth = 0;
+
+		if (sql_lex_next(l, &t) != TOK_OP || !sql_tok_is(&t, "("))
+			return;
+		depth = 1;
+		while (depth > 0) {
+			if (sql_lex_next(l, &t) == TOK_END)
+				return;
+			if (sql_tok_is(&t, "("))
+				depth++;
+			else if (sql_tok_is(&t, ")"))
+				depth--;
+		}
+		rows++;
+		if (!accept(l, ","))
+			break;
+	}
+	s->rows = rows;
+	s->rows_known = true;
+}
+
+static void
+parse_create(struct sql_lex *l, const char *base, struct sql_stmt *s)
+{
+	bool unique;
+
+	if (accept(l, "or"))
+		accept(l, "replace");
+	if (!accept(l, "global"))
+		accept(l, "local");
+	if (!accept(l, "temp") && !accept(l, "temporary"))
+		accept(l, "unlogged");
+	if (accept(l, "table")) {
+		if (accept(l, "if")) {
+			accept(l, "not");
+			accept(l, "exists");
+		}
+		if (parse_name(l, base, &s->rel)) {
+			struct sql_tok t;
+
+			s->kind = STMT_CREATE_TABLE;
+			s->has_rel = true;
+			while (skip_to(l, "partition")) {
+				sql_lex_next(l, &t);
+				if (sql_tok_is(&t, "by"))
+					s->partitioned = true;
+			}
+		}
+		return;
+	}
+	unique = accept(l, "unique");
+	if (!accept(l, "index")) {
+		if (unique)
+			return;
+		goto trigger;
+	}
+	accept(l, "concurrently");
+	if (accept(l, "if")) {
+		accept(l, "not");
+		accept(l, "exists");
+	}
+	if (!accept(l, "on")) {
+		if (!parse_name(l, base, &s->obj) || !accept(l, "on"))
+			return;
+		s->has_obj = true;
+	}
+	accept(l, "only");
+	if (parse_name(l, base, &s->rel)) {
+		s->kind = STMT_CREATE_INDEX;
+		s->has_rel = true;
+	}
+	return;
+trigger:
+	if (accept(l, "constraint")) {
+		if (!accept(l, "trigger"))
+			return;
+	} else if (!accept(l, "trigger") && !accept(l, "policy")) {
+		return;
+	}
+	if (!parse_name(l, base, &s->obj))
+		return;
+	s->has_obj = true;
+	if (skip_to(l, "on") && parse_name(l, base, &s->rel)) {
+		s->kind = STMT_CREATE_TRIGGER;
+		s->has_rel = true;
+	}
+}
+
+static bool
+is_owner_to(struct sql_lex l)
+{
+	struct sql_tok t;
+
+	while (skip_to(&l, "owner")) {
+		sql_lex_next(&l, &t);
+		if (sql_tok_is(&t, "to"))
+			return true;
+	}
+	return false;
+}
+
+void
+sql_stmt_parse(const char *p, size_t len, bool std, struct sql_stmt *s)
+{
+	struct sql_lex l;
+	struct sql_tok t;
+
+	memset(s, 0, sizeof(*s));
+	sql_lex_init(&l, p, len, std);
+	sql_lex_next(&l, &t);
+	if (sql_tok_is(&t, "create")) {
+		struct sql_lex at = l;
+
+		parse_create(&l, p, s);
+		if (s->kind == STMT_CREATE_TRIGGER) {
+			/* CREATE POLICY and CREATE TRIGGER look alike from here. */
+			sql_lex_next(&at, &t);
+			if (sql_tok_is(&t, "policy"))
+				s->kind = STMT_CREATE_POLICY;
+		}
+	} else if (sql_tok_is(&t, "copy")) {
+		if (parse_name(&l, p, &s->rel) && skip_to(&l, "from")) {
+			sql_lex_next(&l, &t);
+			if (sql_tok_is(&t, "stdin")) {
+				s->kind = STMT_COPY;
+				s->has_rel = true;
+			}
+		}
+	} else if (sql_tok_is(&t, "insert")) {
+		if (accept(&l, "into") && parse_name(&l, p, &s->rel)) {
+			s->kind = STMT_INSERT;
+			s->has_rel = true;
+			insert_rows(&l, s);
+		}
+	} else if (sql_tok_is(&t, "alter")) {
+		if (accept(&l, "table")) {
+			if (accept(&l, "if"))
+				accept(&l, "exists");
+			accept(&l, "only");
+			if (parse_name(&l, p, &s->rel)) {
+				s->kind = STMT_ALTER_TABLE;
+				s->has_rel = true;
+				if (accept(&l, "add") && accept(&l, "constraint") &&
+				    parse_name(&l, p, &s->obj))
+					s->has_obj = true;
+			}
+		}
+		if (is_owner_to(l))
+			s->kind = STMT_OWNER;
+	} else if (sql_tok_is(&t, "comment")) {
+		if (accept(&l, "on")) {
+			if (accept(&l, "table")) {
+				if (parse_name(&l, p, &s->rel))
+					s->has_rel = true;
+			} else if (accept(&l, "column")) {
+				struct sql_tok a, b, c;
+				char x[SQL_NAME_MAX], y[SQL_NAME_MAX];
+
+				/* rel.col or schema.rel.col */
+				sql_lex_next(&l, &a);
+				if (ident_text(&a, x) && sql_lex_next(&l, &t) == TOK_OP &&
+				    sql_tok_is(&t, ".") && (sql_lex_next(&l, &b), ident_text(&b, y))) {
+					struct sql_lex save = l;
+
+					s->rel.start = (size_t)(a.p - p);
+					sql_lex_next(&l, &t);
+					if (sql_tok_is(&t, ".") && sql_lex_next(&l, &c) != TOK_END) {
+						strcpy(s->rel.schema, x);
+						strcpy(s->rel.name, y);
+						s->rel.end = (size_t)(b.p + b.len - p);
+					} else {
+						l = save;
+						s->rel.schema[0] = '\0';
+						strcpy(s->rel.name, x);
+						s->rel.end = (size_t)(a.p + a.len - p);
+					}
+					s->has_rel = true;
+				}
+			}
+		}
+		s->kind = STMT_COMMENT;
+	} else if (sql_tok_is(&t, "grant") || sql_tok_is(&t, "revoke")) {
+		s->kind = STMT_GRANT;
+		if (skip_to(&l, "on") && accept(&l, "table") && parse_name(&l, p, &s->rel))
+			s->has_rel = true;
+	} else if (sql_tok_is(&t, "set") || sql_tok_is(&t, "reset")) {
+		if (accept(&l, "session") && accept(&l, "authorization"))
+			s->kind = STMT_SESSION_AUTH;
+	}
+}
+
+bool
+sql_is_copy_from_stdin(const char *p, size_t len, bool std)
+{
+	struct sql_lex l;
+	struct sql_tok t;
+
+	sql_lex_init(&l, p, len, std);
+	sql_lex_next(&l, &t);
+	if (!sql_tok_is(&t, "copy"))
+		return false;
+	while (skip_to(&l, "from")) {
+		sql_lex_next(&l, &t);
+		if (sql_tok_is(&t, "stdin"))
+			return true;
+	}
+	return false;
+}
+
+int
+sql_set_std_strings(const char *p, size_t len, bool std)
+{
+	struct sql_lex l;
+	struct sql_tok t;
+	char v[8];
+	size_t n;
+
+	sql_lex_init(&l, p, len, std);
+	sql_lex_next(&l, &t);
+	if (!sql_tok_is(&t, "set"))
+		return -1;
+	if (!accept(&l, "session"))
+		accept(&l, "local");
+	sql_lex_next(&l, &t);
+	if (!sql_tok_is(&t, "standard_conforming_strings"))
+		return -1;
+	sql_lex_next(&l, &t);
+	if (!sql_tok_is(&t, "=") && !sql_tok_is(&t, "to"))
+		return -1;
+	sql_lex_next(&l, &t);
+	if (t.kind == TOK_STRING && t.len >= 2 && t.p[0] == '\'') {
+		t.p++;
+		t.len -= 2;
+	} else if (t.kind != TOK_WORD) {
+		return -1;
+	}
+	n = t.len < sizeof(v) - 1 ? t.len : sizeof(v) - 1;
+	memcpy(v, t.p, n);
+	v[n] = '\0';
+	if (strcasecmp(v, "on") == 0 || strcasecmp(v, "true") == 0)
+		return 1;
+	if (strcasecmp(v, "off") == 0 || strcasecmp(v, "false") == 0)
+		return 0;
+	return -1;
+}
+
+/* PostgreSQL 15's keywords that are not unreserved: quote_ident quotes them. */
+static const char *const reserved[] = {
+	"all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
+	"authorization", "between", "bigint", "binary", "bit", "boolean", "both", "case",
+	"cast", "char", "character", "check", "coalesce", "collate", "collation", "column",
+	"concurrently", "constraint", "create", "cross", "current_catalog", "current_date",
+	"current_role", "current_schema", "current_time", "current_timestamp",
+	"current_user", "dec", "decimal", "default", "deferrable", "desc", "distinct", "do",
+	"else", "end", "except", "exists", "extract", "false", "fetch", "float", "for",
+	"foreign", "freeze", "from", "full", "grant", "greatest", "group", "grouping",
+	"having", "ilike", "in", "initially", "inner", "inout", "int", "integer",
+	"intersect", "interval", "into", "is", "isnull", "join", "lateral", "leading",
+	"least", "left", "like", "limit", "localtime", "localtimestamp", "national",
+	"natural", "nchar", "none", "normalize", "not", "notnull", "null", "nullif",
+	"numeric", "offset", "on", "only", "or", "order", "out", "outer", "overlaps",
+	"overlay", "placing", "position", "precision", "primary", "real", "references",
+	"returning", "right", "row", "select", "session_user", "setof", "similar",
+	"smallint", "some", "substring", "symmetric", "table", "tablesample", "then",
+	"time", "timestamp", "to", "trailing", "treat", "trim", "true", "union", "unique",
+	"user", "using", "values", "varchar", "variadic", "verbose", "when", "where",
+	"window", "with", "xmlattributes", "xmlconcat", "xmlelement", "xmlexists",
+	"xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot", "xmlserialize",
+	"xmltable",
+};
+
+static int
+cmp_word(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+char *
+sql_quote_ident(char *out, const char *ident)
+{
+	bool safe = (ident[0] >= 'a' && ident[0] <= 'z') || ident[0] == '_';
+	char *o = out;
+
+	for (const char *c = ident; *c && safe; c++)
+		safe = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_';
+	if (safe && bsearch(&ident, reserved, sizeof(reserved) / sizeof(reserved[0]),
+	    sizeof(reserved[0]), cmp_word) != NULL)
+		safe = false;
+	if (safe) {
+		strcpy(out, ident);
+		return out;
+	}
+	*o++ = '"';
+	for (const char *c = ident; *c; c++) {
+		if (*c == '"')
+			*o++ = '"';
+		*o++ = *c;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+size_t
+sql_meta_name(const char *body, size_t len, const char **name)
+{
+	size_t n = 1;
+
+	*name = body + 1;
+	if (len < 2)
+		return 0;
+	while (n < len && ((body[n] >= 'a' && body[n] <= 'z') || (body[n] >= 'A' && body[n] <= 'Z') ||
+	    (body[n] >= '0' && body[n] <= '9') || body[n] == '_'))
+		n++;
+	if (n == 1 && body[1] != '\n' && body[1] != '\r' && body[1] != ' ')
+		n = 2;
+	return n - 1;
+}
