@@ -106,7 +106,8 @@ struct run {
 	bool stop;			/* ON_ERROR_STOP */
 	/* tallies */
 	unsigned long entries, copies;
-	uint64_t rows;
+	uint64_t rows, sent_rows;
+	double t0;
 	int status;
 };
 
@@ -216,6 +217,23 @@ wanted(const struct opts *o, const struct sql_toc *t, const struct sql_name *rel
 		return strcmp(t->schema, "-") == 0 ? o->sel.n[SEL_SCHEMA] == 0 :
 		    sqlsel_schema(&o->sel, t->schema);
 	return true;
+}
+
+static double now(void);
+
+/* The progress line's detail: the entry and the rate of COPY rows. */
+static void
+show(struct progress *pr, const struct run *r, const struct sql_item *it)
+{
+	char d[160];
+	double secs = now() - r->t0;
+
+	if (!progress_enabled(pr) || it->toc == NULL)
+		return;
+	snprintf(d, sizeof(d), "%s %s%s%s, %.0f rows/s", it->toc->type,
+	    strcmp(it->toc->schema, "-") ? it->toc->schema : "", strcmp(it->toc->schema, "-") ? "." : "",
+	    it->toc->name, secs > 0 ? (double)r->sent_rows / secs : 0.0);
+	progress_detail(pr, d);
 }
 
 static void
@@ -764,7 +782,7 @@ now(void)
 static int
 run(struct run *r, const char *name, int64_t size)
 {
-	struct progress *pr = progress_new(stderr, "pgfeed", size, r->o->progress);
+	struct progress *pr = progress_new(stderr, name, size, r->o->progress);
 	struct sql_item it;
 	bool skip = false, in_copy = false, incomplete = false;
 	uint64_t rows;
@@ -782,6 +800,9 @@ run(struct run *r, const char *name, int64_t size)
 			rc = -1;
 			break;
 		}
+		if (it.kind == SQL_COPY_DATA)
+			r->sent_rows += it.rows;
+		show(pr, r, &it);
 		progress_update(pr, sqlr_offset(r->rd));
 		switch (it.kind) {
 		case SQL_END:
@@ -897,6 +918,7 @@ main(int argc, char *argv[])
 	};
 	struct opts o = { 0 };
 	struct run r = { .o = &o, .stop = true };
+
 	struct sigaction sa;
 	const char *why, *name = "stdin";
 	bool data_only = false, schema_only = false;
@@ -904,6 +926,7 @@ main(int argc, char *argv[])
 	struct stat sb;
 	double t0 = now();
 
+	r.t0 = t0;
 	err_init(argv[0]);
 	out_init();
 	while ((c = getopt_long(argc, argv, "f:1lvt:T:n:N:asOxchV", longopts, NULL)) != -1) {

@@ -18,6 +18,7 @@ struct progress {
 	uint64_t start_ns, next_ns;
 	uint64_t done;
 	int width;		/* of the last line drawn on a terminal */
+	char detail[160];	/* what is being done, shown after the rate */
 };
 
 static uint64_t
@@ -87,6 +88,8 @@ draw(struct progress *p, uint64_t now)
 		n = snprintf(line, sizeof(line), "%s: %s %s, %s/s",
 		    prog, p->label, done, rate);
 	}
+	if (n >= 0 && n < (int)sizeof(line) && p->detail[0])
+		n += snprintf(line + n, sizeof(line) - (size_t)n, ", %s", p->detail);
 	if (n < 0)
 		return;
 	if (n >= (int)sizeof(line))
@@ -142,4 +145,17 @@ progress_end(struct progress *p)
 	if (p == NULL || !p->enabled)
 		return;
 	progress_end_at(p, now_ns());
+}
+
+bool
+progress_enabled(const struct progress *p)
+{
+	return p != NULL && p->enabled;
+}
+
+void
+progress_detail(struct progress *p, const char *detail)
+{
+	if (p != NULL && p->enabled)
+		snprintf(p->detail, sizeof(p->detail), "%s", detail ? detail : "");
 }

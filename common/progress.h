@@ -26,6 +26,12 @@ void progress_update(struct progress *p, uint64_t done);
 /* The _at forms take the monotonic clock in nanoseconds (for tests). */
 void progress_update_at(struct progress *p, uint64_t done, uint64_t now_ns);
 
+/* Whether anything is shown: callers can skip preparing details. */
+bool progress_enabled(const struct progress *p);
+
+/* Text shown after the rate, such as the current item ("" for none). */
+void progress_detail(struct progress *p, const char *detail);
+
 /* Final line: erases the meter on a terminal, prints a last line elsewhere. */
 void progress_end(struct progress *p);
 void progress_end_at(struct progress *p, uint64_t now_ns);
