@@ -76,6 +76,7 @@ struct opts {
 	const char *file, *conninfo;
 	bool single, cont, list, emit, verbose, progress;
 	bool with_indexes, truncate, disable_triggers, no_owner, no_acl, clean;
+	bool selective;			/* any of the options that choose */
 	int sections;
 	struct sqlsel sel;
 	struct sqlpat into;
@@ -105,7 +106,7 @@ struct run {
 	char *restrict_key;
 	bool stop;			/* ON_ERROR_STOP */
 	/* tallies */
-	unsigned long entries, copies;
+	unsigned long entries, copies, tables;
 	uint64_t rows, sent_rows;
 	double t0;
 	int status;
@@ -197,8 +198,8 @@ wanted(const struct opts *o, const struct sql_toc *t, const struct sql_name *rel
 {
 	const char *schema;
 
-	if (t == NULL)
-		return true;		/* the preamble: SET statements */
+	if (t == NULL || strcmp(t->type, "-") == 0)
+		return true;		/* the preamble, or a setting outside the entries */
 	if (!(o->sections & section(t)))
 		return false;
 	if (o->no_acl && (strcmp(t->type, "ACL") == 0 || strcmp(t->type, "DEFAULT ACL") == 0))
@@ -213,6 +214,9 @@ wanted(const struct opts *o, const struct sql_toc *t, const struct sql_name *rel
 		return false;
 	if (strcmp(t->type, "SCHEMA") == 0)
 		return sqlsel_schema(&o->sel, t->name);
+	if ((strcmp(t->type, "COMMENT") == 0 || strcmp(t->type, "ACL") == 0 ||
+	    strcmp(t->type, "SECURITY LABEL") == 0) && strncmp(t->name, "SCHEMA ", 7) == 0)
+		return sqlsel_schema(&o->sel, t->name + 7);
 	if (o->sel.n[SEL_SCHEMA] > 0 || o->sel.n[SEL_XSCHEMA] > 0)
 		return strcmp(t->schema, "-") == 0 ? o->sel.n[SEL_SCHEMA] == 0 :
 		    sqlsel_schema(&o->sel, t->schema);
@@ -330,7 +334,8 @@ is_src(const struct run *r, const struct sql_name *rel, const struct sql_toc *t)
  * string or NULL when the body is used as it is.
  */
 static char *
-rewrite(struct run *r, const struct sql_item *it, const struct sql_stmt *st, size_t *len)
+rewrite(struct run *r, const struct sql_item *it, const struct sql_toc *toc, const struct sql_stmt *st,
+    size_t *len)
 {
 	char rel[4 * SQL_NAME_MAX + 8], obj[2 * SQL_NAME_MAX + 4];
 	const struct sql_name *first, *second;
@@ -338,7 +343,7 @@ rewrite(struct run *r, const struct sql_item *it, const struct sql_stmt *st, siz
 	char *out;
 	size_t n;
 
-	if (!r->o->has_into || !st->has_rel || !is_src(r, &st->rel, it->toc))
+	if (!r->o->has_into || !st->has_rel || !is_src(r, &st->rel, toc))
 		return NULL;
 	into_name(r, &st->rel, rel);
 	obj[0] = '\0';
@@ -452,6 +457,9 @@ meta(struct run *r, const struct sql_item *it)
 	char arg[512];
 
 #define IS(s) (nl == strlen(s) && strncmp(name, s, nl) == 0)
+	/* What came before runs first, as in psql; and \encoding needs an idle session. */
+	if (r->feed && feed_drain(r->feed) != 0)
+		return -1;
 	meta_arg(it->body, it->body_len, arg, sizeof(arg));
 	if (IS(".")) {
 		return 0;
@@ -501,10 +509,6 @@ meta(struct run *r, const struct sql_item *it)
 			return -1;
 		}
 		if (r->conn) {
-			if (feed_drain(r->feed) != 0) {
-				free(db);
-				return -1;
-			}
 			if ((c = pgconn_switch(r->conn, db, &st)) == NULL) {
 				free(db);
 				fail(r, st);
@@ -633,12 +637,42 @@ txn_control(const struct sql_item *it)
 	return 0;
 }
 
+/*
+ * A statement outside pg_dump's entries (a psql script, or a dump without
+ * its comments) while choosing: settings run; a table's definition or data
+ * is chosen by the table it names; anything else is left out.
+ */
+static const struct sql_toc *
+untracked(const struct sql_item *it, const struct sql_stmt *st)
+{
+	static char tname[] = "", table[] = "TABLE", data[] = "TABLE DATA", public[] = "public", none[] = "-";
+	static struct sql_toc as_table = { 0, tname, table, public, none, 0 };
+	static struct sql_toc as_data = { 0, tname, data, public, none, 0 };
+	static struct sql_toc setting = { 0, tname, none, none, none, 0 };
+	struct sql_lex l;
+	struct sql_tok t;
+
+	sql_lex_init(&l, it->body, it->body_len, true);
+	sql_lex_next(&l, &t);
+	if (sql_tok_is(&t, "set") || sql_tok_is(&t, "reset") ||
+	    (sql_tok_is(&t, "select") && (sql_lex_next(&l, &t), sql_tok_is(&t, "pg_catalog"))))
+		return &setting;
+	if (!st->has_rel)
+		return NULL;
+	if (st->kind == STMT_COPY || st->kind == STMT_INSERT)
+		return &as_data;
+	if (st->kind == STMT_CREATE_TABLE || st->kind == STMT_ALTER_TABLE || st->kind == STMT_OWNER)
+		return &as_table;
+	return NULL;
+}
+
 /* One statement: decide, rewrite, run. 1: skipped (and its COPY data). */
 static int
 statement(struct run *r, const struct sql_item *it, bool *skip)
 {
 	struct sql_stmt st;
 	const struct sql_name *rel = NULL;
+	const struct sql_toc *toc = it->toc;
 	struct feed_where w;
 	char *text;
 	size_t len;
@@ -646,17 +680,25 @@ statement(struct run *r, const struct sql_item *it, bool *skip)
 	int rc;
 
 	sql_stmt_parse(it->body, it->body_len, sqlr_std_strings(r->rd), &st);
-	if (st.has_rel && it->toc && (strcmp(it->toc->type, "TABLE") == 0 ||
-	    strcmp(it->toc->type, "TABLE DATA") == 0 || !in(rel_types, it->toc->type)))
+	if (toc == NULL && r->o->selective && (toc = untracked(it, &st)) == NULL) {
+		*skip = true;	/* outside the dump's entries, and not a setting */
+		return 0;
+	}
+	if (st.has_rel && toc && (strcmp(toc->type, "TABLE") == 0 ||
+	    strcmp(toc->type, "TABLE DATA") == 0 || !in(rel_types, toc->type)))
 		rel = &st.rel;
 	if (it->toc && rel == NULL && !in(rel_types, it->toc->type) && it->toc->id == r->toc_id)
 		want = r->entry_sel;
 	else
-		want = wanted(r->o, it->toc, rel);
-	r->entry_sel = want;
+		want = wanted(r->o, toc, rel);
+	if (it->toc)
+		r->entry_sel = want;
 	*skip = !want;
 	if (!want)
 		return 0;
+	if (toc && (strcmp(toc->type, "TABLE") == 0 || strcmp(toc->type, "TABLE DATA") == 0) &&
+	    (st.kind == STMT_CREATE_TABLE || st.kind == STMT_COPY || st.kind == STMT_INSERT))
+		r->tables++;
 	if ((r->o->no_owner && (st.kind == STMT_OWNER || st.kind == STMT_SESSION_AUTH)) ||
 	    (r->o->no_acl && st.kind == STMT_GRANT)) {
 		*skip = true;
@@ -672,15 +714,15 @@ statement(struct run *r, const struct sql_item *it, bool *skip)
 		return 0;
 	}
 	/* --into: the one table chosen. */
-	if (r->o->has_into && rel && it->toc && in(rel_types, it->toc->type) &&
+	if (r->o->has_into && rel && toc && in(rel_types, toc->type) &&
 	    (st.kind == STMT_CREATE_TABLE || st.kind == STMT_COPY || st.kind == STMT_INSERT)) {
-		const char *schema = st.rel.schema[0] ? st.rel.schema : it->toc->schema;
+		const char *schema = st.rel.schema[0] ? st.rel.schema : toc->schema;
 
 		if (!r->have_src) {
 			snprintf(r->src_schema, sizeof(r->src_schema), "%s", schema);
 			snprintf(r->src_name, sizeof(r->src_name), "%s", st.rel.name);
 			r->have_src = true;
-		} else if (!is_src(r, &st.rel, it->toc)) {
+		} else if (!is_src(r, &st.rel, toc)) {
 			warn("--into: the pattern matches more than one table (%s.%s and %s.%s); "
 			    "name one with -t SCHEMA.TABLE", r->src_schema, r->src_name, schema, st.rel.name);
 			return -1;
@@ -688,7 +730,7 @@ statement(struct run *r, const struct sql_item *it, bool *skip)
 	}
 	if (!r->entry_began && entry_begin(r, it, &st) != 0)
 		return -1;
-	text = rewrite(r, it, &st, &len);
+	text = rewrite(r, it, toc, &st, &len);
 	if (r->out) {
 		emit(r, it->text, (size_t)(it->body - it->text));
 		emit(r, text ? text : it->body, text ? len : it->body_len);
@@ -881,6 +923,10 @@ end:
 		    "after line %llu", name, (unsigned long long)sqlr_framing(r->rd)->last_line);
 		rc = -1;
 	}
+	if (rc == 0 && r->o->sel.n[SEL_TABLE] > 0 && r->tables == 0) {
+		warn("%s: no table matched -t", name);
+		rc = -1;
+	}
 	if (rc != 0 || (r->feed && feed_errors(r->feed) > 0))
 		fail(r, r->feed && feed_lost(r->feed) ? EXIT_TRANSIENT : EXIT_DATA);
 	return rc;
@@ -985,6 +1031,8 @@ main(int argc, char *argv[])
 		o.sections &= ~SEC_DATA;
 	if (o.has_into && (o.sel.n[SEL_TABLE] != 1 || o.sel.pat[SEL_TABLE][0].wild))
 		die(EXIT_USAGE, "--into needs exactly one table, named with one -t without wildcards");
+	o.selective = o.sections != SEC_ALL || o.has_into || o.sel.n[SEL_TABLE] || o.sel.n[SEL_XTABLE] ||
+	    o.sel.n[SEL_SCHEMA] || o.sel.n[SEL_XSCHEMA];
 	if (o.with_indexes && o.sel.n[SEL_TABLE] == 0)
 		die(EXIT_USAGE, "--with-indexes goes with -t");
 	if (o.single && o.cont)

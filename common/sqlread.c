@@ -36,6 +36,7 @@ struct sqlr {
 	unsigned char *in;
 	size_t cap, pos, end;
 	bool eof;
+	unsigned char lastc;	/* the last byte read */
 	uint64_t consumed;	/* bytes before in[0] */
 	uint64_t line;		/* line of in[pos] */
 
@@ -174,6 +175,8 @@ fill(struct sqlr *r)
 		return -1;
 	if (n == 0)
 		r->eof = true;
+	else
+		r->lastc = r->in[r->end + (size_t)n - 1];
 	r->end += (size_t)n;
 	return 0;
 }
@@ -831,7 +834,7 @@ again:
 		r->pos = i;
 	}
 	/* End of input. */
-	r->fr.last_line = r->line;
+	r->fr.last_line = r->line > 1 && r->lastc == '\n' ? r->line - 1 : r->line;
 	if (r->st == L_DASH || r->st == L_SLASH) {
 		if (r->blank) {
 			r->blank = false;
