@@ -70,15 +70,12 @@ static const char *const helptext[] = {
 NULL,
 };
 
-enum { SEC_PRE = 1, SEC_DATA = 2, SEC_POST = 4, SEC_ALL = 7 };
-
 struct opts {
 	const char *file, *conninfo;
 	bool single, cont, list, emit, verbose, progress;
-	bool with_indexes, truncate, disable_triggers, no_owner, no_acl, clean;
+	bool truncate, disable_triggers, no_owner, clean;
 	bool selective;			/* any of the options that choose */
-	int sections;
-	struct sqlsel sel;
+	struct sqlsel sel;		/* with its sections, -x and --with-indexes */
 	struct sqlpat into;
 	bool has_into;
 };
@@ -141,86 +138,6 @@ usage(FILE *f)
 {
 	for (const char *const *l = helptext; *l; l++)
 		fprintf(f, "%s\n", *l);
-}
-
-static bool
-in(const char *const *set, const char *s)
-{
-	for (; *set; set++)
-		if (strcmp(*set, s) == 0)
-			return true;
-	return false;
-}
-
-/* Entries that are a relation: chosen by -t by their own name. */
-static const char *const rel_types[] = {
-	"TABLE", "TABLE DATA", "VIEW", "MATERIALIZED VIEW", "MATERIALIZED VIEW DATA",
-	"SEQUENCE", "SEQUENCE SET", "FOREIGN TABLE", NULL,
-};
-
-/* Entries that hang off a table: with -t, --with-indexes brings them along. */
-static const char *const dep_types[] = {
-	"INDEX", "INDEX ATTACH", "CONSTRAINT", "FK CONSTRAINT", "CHECK CONSTRAINT", "TRIGGER",
-	"DEFAULT", "POLICY", "ROW SECURITY", "RULE", "COMMENT", "ACL", "TABLE ATTACH", NULL,
-};
-
-static const char *const data_types[] = {
-	"TABLE DATA", "SEQUENCE SET", "BLOBS", "BLOB DATA", "LARGE OBJECTS", NULL,
-};
-
-static const char *const post_types[] = {
-	"INDEX", "INDEX ATTACH", "CONSTRAINT", "FK CONSTRAINT", "CHECK CONSTRAINT", "TRIGGER",
-	"EVENT TRIGGER", "RULE", "POLICY", "ROW SECURITY", "MATERIALIZED VIEW DATA",
-	"PUBLICATION", "PUBLICATION TABLE", "PUBLICATION TABLES IN SCHEMA", "SUBSCRIPTION",
-	"STATISTICS", NULL,
-};
-
-static int
-section(const struct sql_toc *t)
-{
-	static const char *const post_objs[] = { "INDEX ", "CONSTRAINT ", "TRIGGER ", "POLICY ", "RULE ", NULL };
-
-	if (in(data_types, t->type))
-		return SEC_DATA;
-	if (in(post_types, t->type))
-		return SEC_POST;
-	if (strcmp(t->type, "COMMENT") == 0 || strcmp(t->type, "ACL") == 0 ||
-	    strcmp(t->type, "SECURITY LABEL") == 0)
-		for (const char *const *p = post_objs; *p; p++)
-			if (strncmp(t->name, *p, strlen(*p)) == 0)
-				return SEC_POST;
-	return SEC_PRE;
-}
-
-/* Whether an item of entry t (about table rel, when known) is wanted. */
-static bool
-wanted(const struct opts *o, const struct sql_toc *t, const struct sql_name *rel)
-{
-	const char *schema;
-
-	if (t == NULL || strcmp(t->type, "-") == 0)
-		return true;		/* the preamble, or a setting outside the entries */
-	if (!(o->sections & section(t)))
-		return false;
-	if (o->no_acl && (strcmp(t->type, "ACL") == 0 || strcmp(t->type, "DEFAULT ACL") == 0))
-		return false;
-	schema = rel && rel->schema[0] ? rel->schema : t->schema;
-	if (in(rel_types, t->type))
-		return sqlsel_table(&o->sel, schema, rel ? rel->name : t->name);
-	if (o->sel.n[SEL_TABLE] > 0)
-		return o->with_indexes && rel != NULL && in(dep_types, t->type) &&
-		    sqlsel_table(&o->sel, schema, rel->name);
-	if (rel && in(dep_types, t->type) && !sqlsel_table(&o->sel, schema, rel->name))
-		return false;
-	if (strcmp(t->type, "SCHEMA") == 0)
-		return sqlsel_schema(&o->sel, t->name);
-	if ((strcmp(t->type, "COMMENT") == 0 || strcmp(t->type, "ACL") == 0 ||
-	    strcmp(t->type, "SECURITY LABEL") == 0) && strncmp(t->name, "SCHEMA ", 7) == 0)
-		return sqlsel_schema(&o->sel, t->name + 7);
-	if (o->sel.n[SEL_SCHEMA] > 0 || o->sel.n[SEL_XSCHEMA] > 0)
-		return strcmp(t->schema, "-") == 0 ? o->sel.n[SEL_SCHEMA] == 0 :
-		    sqlsel_schema(&o->sel, t->schema);
-	return true;
 }
 
 static double now(void);
@@ -374,81 +291,6 @@ rewrite(struct run *r, const struct sql_item *it, const struct sql_toc *toc, con
 	return out;
 }
 
-/* psql's \connect arguments: [-reuse-previous=on] dbname or "dbname='x'". */
-static char *
-connect_arg(const char *body, size_t len)
-{
-	const char *p = body, *end = body + len;
-	char *out, *o;
-
-	while (p < end && *p != ' ' && *p != '\t')
-		p++;			/* the command */
-	for (;;) {
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		if (p < end && *p == '-' && end - p > 15 && strncmp(p, "-reuse-previous=", 16) == 0) {
-			while (p < end && *p != ' ' && *p != '\t')
-				p++;
-			continue;
-		}
-		break;
-	}
-	if ((out = o = calloc(1, len + 1)) == NULL)
-		die(EXIT_DATA, "out of memory");
-	if (p < end && (*p == '"' || *p == '\'')) {
-		char q = *p++;
-
-		while (p < end) {
-			if (*p == q) {
-				if (p + 1 < end && p[1] == q) {
-					*o++ = q;
-					p += 2;
-					continue;
-				}
-				break;
-			}
-			*o++ = *p++;
-		}
-	} else {
-		while (p < end && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-			*o++ = *p++;
-	}
-	*o = '\0';
-	/* A conninfo string: only its dbname is taken. */
-	if (strchr(out, '=') != NULL) {
-		char *errmsg = NULL;
-		PQconninfoOption *opts = PQconninfoParse(out, &errmsg), *x;
-		char *db = NULL;
-
-		PQfreemem(errmsg);
-		for (x = opts; x && x->keyword; x++)
-			if (strcmp(x->keyword, "dbname") == 0 && x->val)
-				db = strdup(x->val);
-		PQconninfoFree(opts);
-		free(out);
-		out = db;
-	}
-	return out;
-}
-
-/* The argument of a meta-command, trimmed. */
-static void
-meta_arg(const char *body, size_t len, char *out, size_t cap)
-{
-	const char *p = body, *end = body + len;
-	size_t n = 0;
-
-	while (p < end && *p != ' ' && *p != '\t' && *p != '\n')
-		p++;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	while (p < end && n + 1 < cap)
-		out[n++] = *p++;
-	out[n] = '\0';
-}
-
 static int
 meta(struct run *r, const struct sql_item *it)
 {
@@ -460,7 +302,7 @@ meta(struct run *r, const struct sql_item *it)
 	/* What came before runs first, as in psql; and \encoding needs an idle session. */
 	if (r->feed && feed_drain(r->feed) != 0)
 		return -1;
-	meta_arg(it->body, it->body_len, arg, sizeof(arg));
+	sql_meta_arg(it->body, it->body_len, arg, sizeof(arg));
 	if (IS(".")) {
 		return 0;
 	} else if (IS("restrict")) {
@@ -493,7 +335,7 @@ meta(struct run *r, const struct sql_item *it)
 			return -1;
 		}
 	} else if (IS("connect") || IS("c")) {
-		char *db = connect_arg(it->body, it->body_len);
+		char *db = sql_connect_dbname(it->body, it->body_len);
 		PGconn *c;
 		int st = EXIT_DATA;
 
@@ -549,14 +391,49 @@ entry_end(struct run *r, const struct sql_item *it)
 	return rc;
 }
 
-/* The first wanted statement of an entry: what --clean and the data options add. */
-static int
-entry_begin(struct run *r, const struct sql_item *it, const struct sql_stmt *st)
+/* --clean: the DROP for entry t, or "" when its type is not dropped. */
+static void
+clean_sql(const struct run *r, const struct sql_toc *t, char *sql, size_t n)
 {
 	static const char *const droppable[] = {
 		"TABLE", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "FOREIGN TABLE", "TYPE", "DOMAIN",
 		"FUNCTION", "PROCEDURE", "AGGREGATE", "SCHEMA", "EXTENSION", NULL,
 	};
+	char name[4 * SQL_NAME_MAX + 8], base[SQL_NAME_MAX];
+	const char *paren = NULL, *const *d;
+	size_t bl;
+
+	sql[0] = '\0';
+	if ((!strcmp(t->type, "BLOB") || !strcmp(t->type, "LARGE OBJECT")) && t->name[0] &&
+	    strspn(t->name, "0123456789") == strlen(t->name)) {
+		snprintf(sql, n, "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata "
+		    "WHERE oid = '%s';", t->name);
+		return;
+	}
+	for (d = droppable; *d && strcmp(*d, t->type) != 0; d++)
+		;
+	if (*d == NULL)
+		return;
+	if (r->target[0] && strcmp(t->type, "TABLE") == 0) {
+		snprintf(sql, n, "DROP TABLE IF EXISTS %s CASCADE;", r->target);
+		return;
+	}
+	/* Routines are named with their argument types: f(integer, text). */
+	if (!strcmp(t->type, "FUNCTION") || !strcmp(t->type, "PROCEDURE") || !strcmp(t->type, "AGGREGATE"))
+		paren = strchr(t->name, '(');
+	bl = paren ? (size_t)(paren - t->name) : strlen(t->name);
+	if (bl >= sizeof(base))
+		return;
+	memcpy(base, t->name, bl);
+	base[bl] = '\0';
+	qualified(name, strcmp(t->schema, "-") ? t->schema : NULL, base);
+	snprintf(sql, n, "DROP %s IF EXISTS %s%s CASCADE;", t->type, name, paren ? paren : "");
+}
+
+/* The first wanted statement of an entry: what --clean and the data options add. */
+static int
+entry_begin(struct run *r, const struct sql_item *it, const struct sql_stmt *st)
+{
 	const struct sql_toc *t = it->toc;
 	char sql[8 * SQL_NAME_MAX];
 
@@ -575,29 +452,9 @@ entry_begin(struct run *r, const struct sql_item *it, const struct sql_stmt *st)
 		else
 			qualified(r->target, st->rel.schema[0] ? st->rel.schema : NULL, st->rel.name);
 	}
-	if (r->o->clean && in(droppable, t->type)) {
-		char name[4 * SQL_NAME_MAX + 8], q[2 * SQL_NAME_MAX + 3];
-		const char *paren = strchr(t->name, '(');
-
-		if (r->target[0] && strcmp(t->type, "TABLE") == 0) {
-			strcpy(name, r->target);
-		} else if (paren && strcmp(t->type, "FUNCTION") && strcmp(t->type, "PROCEDURE") &&
-		    strcmp(t->type, "AGGREGATE")) {
-			qualified(name, strcmp(t->schema, "-") ? t->schema : NULL, t->name);
-		} else {
-			char base[2 * SQL_NAME_MAX];
-			size_t bl = paren ? (size_t)(paren - t->name) : strlen(t->name);
-
-			if (bl >= SQL_NAME_MAX)
-				bl = SQL_NAME_MAX - 1;
-			snprintf(base, sizeof(base), "%.*s", (int)bl, t->name);
-			qualified(name, strcmp(t->schema, "-") ? t->schema : NULL, base);
-			if (paren)
-				snprintf(name + strlen(name), sizeof(name) - strlen(name), "%s", paren);
-			(void)q;
-		}
-		snprintf(sql, sizeof(sql), "DROP %s IF EXISTS %s CASCADE;", t->type, name);
-		if (own(r, sql, it) != 0)
+	if (r->o->clean) {
+		clean_sql(r, t, sql, sizeof(sql));
+		if (sql[0] && own(r, sql, it) != 0)
 			return -1;
 	}
 	if (strcmp(t->type, "TABLE DATA") == 0 && r->target[0] &&
@@ -614,26 +471,6 @@ entry_begin(struct run *r, const struct sql_item *it, const struct sql_stmt *st)
 			r->triggers_off = true;
 		}
 	}
-	return 0;
-}
-
-/* Transaction control in the input, under -1: skipped, or refused. */
-static int
-txn_control(const struct sql_item *it)
-{
-	struct sql_lex l;
-	struct sql_tok t;
-
-	sql_lex_init(&l, it->body, it->body_len, true);
-	sql_lex_next(&l, &t);
-	if (sql_tok_is(&t, "begin") || sql_tok_is(&t, "commit") || sql_tok_is(&t, "end") ||
-	    (sql_tok_is(&t, "start") && (sql_lex_next(&l, &t), sql_tok_is(&t, "transaction"))))
-		return 1;
-	sql_lex_init(&l, it->body, it->body_len, true);
-	sql_lex_next(&l, &t);
-	if (sql_tok_is(&t, "rollback") || sql_tok_is(&t, "abort") ||
-	    (sql_tok_is(&t, "prepare") && (sql_lex_next(&l, &t), sql_tok_is(&t, "transaction"))))
-		return -1;
 	return 0;
 }
 
@@ -685,12 +522,12 @@ statement(struct run *r, const struct sql_item *it, bool *skip)
 		return 0;
 	}
 	if (st.has_rel && toc && (strcmp(toc->type, "TABLE") == 0 ||
-	    strcmp(toc->type, "TABLE DATA") == 0 || !in(rel_types, toc->type)))
+	    strcmp(toc->type, "TABLE DATA") == 0 || !sqlsel_relation(toc->type)))
 		rel = &st.rel;
-	if (it->toc && rel == NULL && !in(rel_types, it->toc->type) && it->toc->id == r->toc_id)
+	if (it->toc && rel == NULL && !sqlsel_relation(it->toc->type) && it->toc->id == r->toc_id)
 		want = r->entry_sel;
 	else
-		want = wanted(r->o, toc, rel);
+		want = sqlsel_entry(&r->o->sel, toc, rel);
 	if (it->toc)
 		r->entry_sel = want;
 	*skip = !want;
@@ -700,11 +537,11 @@ statement(struct run *r, const struct sql_item *it, bool *skip)
 	    (st.kind == STMT_CREATE_TABLE || st.kind == STMT_COPY || st.kind == STMT_INSERT))
 		r->tables++;
 	if ((r->o->no_owner && (st.kind == STMT_OWNER || st.kind == STMT_SESSION_AUTH)) ||
-	    (r->o->no_acl && st.kind == STMT_GRANT)) {
+	    (r->o->sel.no_acl && st.kind == STMT_GRANT)) {
 		*skip = true;
 		return 0;
 	}
-	if (r->o->single && (rc = txn_control(it)) != 0) {
+	if (r->o->single && (rc = sql_txn_control(it->body, it->body_len)) != 0) {
 		if (rc < 0) {
 			warn("line %llu: refusing %.*s under --single-transaction",
 			    (unsigned long long)it->start_line, (int)strcspn(it->body, " ;\n"), it->body);
@@ -714,7 +551,7 @@ statement(struct run *r, const struct sql_item *it, bool *skip)
 		return 0;
 	}
 	/* --into: the one table chosen. */
-	if (r->o->has_into && rel && toc && in(rel_types, toc->type) &&
+	if (r->o->has_into && rel && toc && sqlsel_relation(toc->type) &&
 	    (st.kind == STMT_CREATE_TABLE || st.kind == STMT_COPY || st.kind == STMT_INSERT)) {
 		const char *schema = st.rel.schema[0] ? st.rel.schema : toc->schema;
 
@@ -759,7 +596,7 @@ toc_item(struct run *r, const struct sql_item *it)
 		return -1;
 	r->toc_id = it->toc->id;
 	r->entry_began = false;
-	r->entry_sel = wanted(r->o, it->toc, NULL);
+	r->entry_sel = sqlsel_entry(&r->o->sel, it->toc, NULL);
 	if (r->out) {
 		/* Held back until the entry's first wanted statement. */
 		char *t = realloc(r->toc_text, it->len);
@@ -991,15 +828,15 @@ main(int argc, char *argv[])
 		case 's': schema_only = true; break;
 		case O_SECTION:
 			if (strcmp(optarg, "pre-data") == 0)
-				sections |= SEC_PRE;
+				sections |= SQLSEL_PRE;
 			else if (strcmp(optarg, "data") == 0)
-				sections |= SEC_DATA;
+				sections |= SQLSEL_DATA;
 			else if (strcmp(optarg, "post-data") == 0)
-				sections |= SEC_POST;
+				sections |= SQLSEL_POST;
 			else
 				die(EXIT_USAGE, "--section %s: not pre-data, data or post-data", optarg);
 			break;
-		case O_WITH_INDEXES: o.with_indexes = true; break;
+		case O_WITH_INDEXES: o.sel.with_indexes = true; break;
 		case O_INTO:
 			if (o.has_into)
 				die(EXIT_USAGE, "--into may be given once");
@@ -1012,7 +849,7 @@ main(int argc, char *argv[])
 		case O_TRUNCATE: o.truncate = true; break;
 		case O_DISABLE_TRIGGERS: o.disable_triggers = true; break;
 		case 'O': o.no_owner = true; break;
-		case 'x': o.no_acl = true; break;
+		case 'x': o.sel.no_acl = true; break;
 		case 'c': o.clean = true; break;
 		case 'h': usage(stdout); return out_status(out_close_stdout());
 		case 'V': printf("pgfeed %s\n", BKPIPE_VERSION); return out_status(out_close_stdout());
@@ -1024,16 +861,16 @@ main(int argc, char *argv[])
 	o.conninfo = optind < argc ? argv[optind] : NULL;
 	if (data_only && schema_only)
 		die(EXIT_USAGE, "-a/--data-only and -s/--schema-only cannot be used together");
-	o.sections = sections ? sections : SEC_ALL;
+	o.sel.sections = sections ? sections : SQLSEL_ALL;
 	if (data_only)
-		o.sections &= SEC_DATA;
+		o.sel.sections &= SQLSEL_DATA;
 	if (schema_only)
-		o.sections &= ~SEC_DATA;
+		o.sel.sections &= ~SQLSEL_DATA;
 	if (o.has_into && (o.sel.n[SEL_TABLE] != 1 || o.sel.pat[SEL_TABLE][0].wild))
 		die(EXIT_USAGE, "--into needs exactly one table, named with one -t without wildcards");
-	o.selective = o.sections != SEC_ALL || o.has_into || o.sel.n[SEL_TABLE] || o.sel.n[SEL_XTABLE] ||
+	o.selective = o.sel.sections != SQLSEL_ALL || o.has_into || o.sel.n[SEL_TABLE] || o.sel.n[SEL_XTABLE] ||
 	    o.sel.n[SEL_SCHEMA] || o.sel.n[SEL_XSCHEMA];
-	if (o.with_indexes && o.sel.n[SEL_TABLE] == 0)
+	if (o.sel.with_indexes && o.sel.n[SEL_TABLE] == 0)
 		die(EXIT_USAGE, "--with-indexes goes with -t");
 	if (o.single && o.cont)
 		die(EXIT_USAGE, "--single-transaction and --continue-on-error cannot be used together");

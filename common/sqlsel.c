@@ -3,6 +3,7 @@
 
 #include "err.h"
 #include "sqlsel.h"
+#include "sqlstmt.h"
 
 /* Wildcards are kept as these bytes, which no name may contain. */
 #define ANY '\001'
@@ -187,4 +188,90 @@ sqlsel_option(struct sqlsel *s, int opt, const char *arg)
 
 	if (sqlsel_add(s, kind, arg, &why) != 0)
 		die(EXIT_USAGE, "-%c %s: %s", opt, arg, why);
+}
+
+static bool
+in(const char *const *set, const char *s)
+{
+	for (; *set; set++)
+		if (strcmp(*set, s) == 0)
+			return true;
+	return false;
+}
+
+/* Entries that are a relation: chosen by -t by their own name. */
+static const char *const rel_types[] = {
+	"TABLE", "TABLE DATA", "VIEW", "MATERIALIZED VIEW", "MATERIALIZED VIEW DATA",
+	"SEQUENCE", "SEQUENCE SET", "FOREIGN TABLE", NULL,
+};
+
+/* Entries that hang off a table: with -t, --with-indexes brings them along. */
+static const char *const dep_types[] = {
+	"INDEX", "INDEX ATTACH", "CONSTRAINT", "FK CONSTRAINT", "CHECK CONSTRAINT", "TRIGGER",
+	"DEFAULT", "POLICY", "ROW SECURITY", "RULE", "COMMENT", "ACL", "TABLE ATTACH", NULL,
+};
+
+static const char *const data_types[] = {
+	"TABLE DATA", "SEQUENCE SET", "BLOBS", "BLOB DATA", "LARGE OBJECTS", NULL,
+};
+
+static const char *const post_types[] = {
+	"INDEX", "INDEX ATTACH", "CONSTRAINT", "FK CONSTRAINT", "CHECK CONSTRAINT", "TRIGGER",
+	"EVENT TRIGGER", "RULE", "POLICY", "ROW SECURITY", "MATERIALIZED VIEW DATA",
+	"PUBLICATION", "PUBLICATION TABLE", "PUBLICATION TABLES IN SCHEMA", "SUBSCRIPTION",
+	"STATISTICS", NULL,
+};
+
+int
+sqlsel_section(const struct sql_toc *t)
+{
+	static const char *const post_objs[] = { "INDEX ", "CONSTRAINT ", "TRIGGER ", "POLICY ", "RULE ", NULL };
+
+	if (in(data_types, t->type))
+		return SQLSEL_DATA;
+	if (in(post_types, t->type))
+		return SQLSEL_POST;
+	if (strcmp(t->type, "COMMENT") == 0 || strcmp(t->type, "ACL") == 0 ||
+	    strcmp(t->type, "SECURITY LABEL") == 0)
+		for (const char *const *p = post_objs; *p; p++)
+			if (strncmp(t->name, *p, strlen(*p)) == 0)
+				return SQLSEL_POST;
+	return SQLSEL_PRE;
+}
+
+/* Whether an item of entry t (about table rel, when known) is wanted. */
+bool
+sqlsel_entry(const struct sqlsel *o, const struct sql_toc *t, const struct sql_name *rel)
+{
+	const char *schema;
+
+	if (t == NULL || strcmp(t->type, "-") == 0)
+		return true;		/* the preamble, or a setting outside the entries */
+	if (!(o->sections & sqlsel_section(t)))
+		return false;
+	if (o->no_acl && (strcmp(t->type, "ACL") == 0 || strcmp(t->type, "DEFAULT ACL") == 0))
+		return false;
+	schema = rel && rel->schema[0] ? rel->schema : t->schema;
+	if (in(rel_types, t->type))
+		return sqlsel_table(o, schema, rel ? rel->name : t->name);
+	if (o->n[SEL_TABLE] > 0)
+		return o->with_indexes && rel != NULL && in(dep_types, t->type) &&
+		    sqlsel_table(o, schema, rel->name);
+	if (rel && in(dep_types, t->type) && !sqlsel_table(o, schema, rel->name))
+		return false;
+	if (strcmp(t->type, "SCHEMA") == 0)
+		return sqlsel_schema(o, t->name);
+	if ((strcmp(t->type, "COMMENT") == 0 || strcmp(t->type, "ACL") == 0 ||
+	    strcmp(t->type, "SECURITY LABEL") == 0) && strncmp(t->name, "SCHEMA ", 7) == 0)
+		return sqlsel_schema(o, t->name + 7);
+	if (o->n[SEL_SCHEMA] > 0 || o->n[SEL_XSCHEMA] > 0)
+		return strcmp(t->schema, "-") == 0 ? o->n[SEL_SCHEMA] == 0 :
+		    sqlsel_schema(o, t->schema);
+	return true;
+}
+
+bool
+sqlsel_relation(const char *type)
+{
+	return in(rel_types, type);
 }

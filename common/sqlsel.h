@@ -10,15 +10,24 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sqlread.h"
+#include "sqlstmt.h"
+
 struct sqlpat {
 	char *schema;		/* NULL: any schema */
 	char *name;
 	bool wild;		/* has a wildcard */
 };
 
+enum { SQLSEL_PRE = 1, SQLSEL_DATA = 2, SQLSEL_POST = 4, SQLSEL_ALL = 7 };
+
 struct sqlsel {
 	struct sqlpat *pat[4];	/* by kind: -t, -T, -n, -N */
 	size_t n[4];
+	/* for choosing the entries of a dump */
+	int sections;		/* SQLSEL_* */
+	bool no_acl;		/* leave out GRANT and REVOKE entries */
+	bool with_indexes;	/* with -t: the table's dependent entries too */
 };
 
 enum { SEL_TABLE, SEL_XTABLE, SEL_SCHEMA, SEL_XSCHEMA };
@@ -41,5 +50,18 @@ bool sqlsel_table(const struct sqlsel *s, const char *schema, const char *name);
 
 /* An object in schema passes the schema patterns (-n, -N). */
 bool sqlsel_schema(const struct sqlsel *s, const char *schema);
+
+/* pre-data, data or post-data, as pg_dump assigns entries of this type. */
+int sqlsel_section(const struct sql_toc *t);
+
+/* A relation entry (TABLE, VIEW, SEQUENCE, ...): -t chooses it by name. */
+bool sqlsel_relation(const char *type);
+
+/*
+ * Whether a statement of entry t (about table rel, when the statement names
+ * one) is chosen. t NULL, or of type "-": outside the entries; always.
+ * -t works as pg_restore -t, adding dependents with with_indexes.
+ */
+bool sqlsel_entry(const struct sqlsel *s, const struct sql_toc *t, const struct sql_name *rel);
 
 #endif

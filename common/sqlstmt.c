@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <libpq-fe.h>
 #include <string.h>
 #include <strings.h>
 
@@ -578,3 +579,99 @@ sql_meta_name(const char *body, size_t len, const char **name)
 		n = 2;
 	return n - 1;
 }
+
+/* psql's \connect arguments: [-reuse-previous=on] dbname or "dbname='x'". */
+char *
+sql_connect_dbname(const char *body, size_t len)
+{
+	const char *p = body, *end = body + len;
+	char *out, *o;
+
+	while (p < end && *p != ' ' && *p != '\t')
+		p++;			/* the command */
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < end && *p == '-' && end - p > 15 && strncmp(p, "-reuse-previous=", 16) == 0) {
+			while (p < end && *p != ' ' && *p != '\t')
+				p++;
+			continue;
+		}
+		break;
+	}
+	if ((out = o = calloc(1, len + 1)) == NULL)
+		return NULL;
+	if (p < end && (*p == '"' || *p == '\'')) {
+		char q = *p++;
+
+		while (p < end) {
+			if (*p == q) {
+				if (p + 1 < end && p[1] == q) {
+					*o++ = q;
+					p += 2;
+					continue;
+				}
+				break;
+			}
+			*o++ = *p++;
+		}
+	} else {
+		while (p < end && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			*o++ = *p++;
+	}
+	*o = '\0';
+	/* A conninfo string: only its dbname is taken. */
+	if (strchr(out, '=') != NULL) {
+		char *errmsg = NULL;
+		PQconninfoOption *opts = PQconninfoParse(out, &errmsg), *x;
+		char *db = NULL;
+
+		PQfreemem(errmsg);
+		for (x = opts; x && x->keyword; x++)
+			if (strcmp(x->keyword, "dbname") == 0 && x->val)
+				db = strdup(x->val);
+		PQconninfoFree(opts);
+		free(out);
+		out = db;
+	}
+	return out;
+}
+
+/* The argument of a meta-command, trimmed. */
+void
+sql_meta_arg(const char *body, size_t len, char *out, size_t cap)
+{
+	const char *p = body, *end = body + len;
+	size_t n = 0;
+
+	while (p < end && *p != ' ' && *p != '\t' && *p != '\n')
+		p++;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	while (p < end && n + 1 < cap)
+		out[n++] = *p++;
+	out[n] = '\0';
+}
+
+/* Transaction control in the input, under -1: skipped, or refused. */
+int
+sql_txn_control(const char *p, size_t len)
+{
+	struct sql_lex l;
+	struct sql_tok t;
+
+	sql_lex_init(&l, p, len, true);
+	sql_lex_next(&l, &t);
+	if (sql_tok_is(&t, "begin") || sql_tok_is(&t, "commit") || sql_tok_is(&t, "end") ||
+	    (sql_tok_is(&t, "start") && (sql_lex_next(&l, &t), sql_tok_is(&t, "transaction"))))
+		return 1;
+	sql_lex_init(&l, p, len, true);
+	sql_lex_next(&l, &t);
+	if (sql_tok_is(&t, "rollback") || sql_tok_is(&t, "abort") ||
+	    (sql_tok_is(&t, "prepare") && (sql_lex_next(&l, &t), sql_tok_is(&t, "transaction"))))
+		return -1;
+	return 0;
+}
+

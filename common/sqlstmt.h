@@ -90,4 +90,17 @@ char *sql_quote_ident(char *out, const char *ident);
 /* The meta-command's name: "connect" for "\connect foo" or "\c foo". */
 size_t sql_meta_name(const char *body, size_t len, const char **name);
 
+/* A meta-command's argument, trimmed, into out (cut to cap). */
+void sql_meta_arg(const char *body, size_t len, char *out, size_t cap);
+
+/*
+ * The database of psql's \connect [-reuse-previous=on] DBNAME or
+ * "dbname='x'" (a conninfo string: its dbname). malloc'd; NULL when out
+ * of memory or when a conninfo string names no database.
+ */
+char *sql_connect_dbname(const char *body, size_t len);
+
+/* Transaction control: 1 BEGIN/START/COMMIT/END, -1 ROLLBACK/ABORT/PREPARE TRANSACTION, 0 other. */
+int sql_txn_control(const char *p, size_t len);
+
 #endif
