@@ -219,8 +219,8 @@ count_dump(const struct opts *o, int fd, const char *name, struct counts *c)
 			cur = NULL;
 	}
 	if (sqlr_truncated(r)) {
-		warn("%s: the dump is truncated: no \"-- PostgreSQL database dump complete\" trailer "
-		    "after line %llu", name, (unsigned long long)sqlr_framing(r)->last_line);
+		warn("%s: the dump is truncated: no \"%s\" trailer after line %llu", name,
+		    sqlr_missing_trailer(r), (unsigned long long)sqlr_framing(r)->last_line);
 		status = EXIT_DATA;
 	}
 	sqlr_free(r);

@@ -38,15 +38,15 @@ static const char *const helptext[] = {
 "      --progress            show progress even when standard error is not a terminal",
 "",
 "Choosing what to restore (patterns as in pg_dump: [SCHEMA.]NAME, * and ?):",
-"  -t, --table PATTERN       only this table: its definition and data",
+"  -t, --table PATTERN       only this table: its definition, data, comments, grants",
 "  -T, --exclude-table PATTERN",
-"  -n, --schema PATTERN      only objects in this schema",
+"  -n, --schema PATTERN      only objects in this schema (which must exist)",
 "  -N, --exclude-schema PATTERN",
 "  -a, --data-only           only table data",
 "  -s, --schema-only         no table data",
 "      --section SECTION     pre-data, data or post-data (repeatable)",
 "      --with-indexes        with -t: also its indexes, constraints, triggers,",
-"                            defaults, policies, comments and grants",
+"                            defaults, policies and rules",
 "      --into [SCHEMA.]NAME  restore the one table chosen with -t under this name",
 "",
 "Changing how it is restored:",
@@ -624,7 +624,7 @@ list(struct sqlr *rd, const char *name)
 			    it.toc->name, it.toc->owner, (unsigned long long)it.toc->line);
 	} while (it.kind != SQL_END);
 	if (sqlr_truncated(rd)) {
-		warn("%s: input is truncated: no \"-- PostgreSQL database dump complete\" trailer", name);
+		warn("%s: input is truncated: no \"%s\" trailer", name, sqlr_missing_trailer(rd));
 		return EXIT_DATA;
 	}
 	return out_status(out_close_stdout());
@@ -756,8 +756,8 @@ end:
 	if (rc == 0 && r->feed && feed_drain(r->feed) != 0)
 		rc = -1;
 	if (rc == 0 && (sqlr_truncated(r->rd) || incomplete)) {
-		warn("%s: input is truncated: no \"-- PostgreSQL database dump complete\" trailer "
-		    "after line %llu", name, (unsigned long long)sqlr_framing(r->rd)->last_line);
+		warn("%s: input is truncated: no \"%s\" trailer after line %llu", name,
+		    sqlr_missing_trailer(r->rd), (unsigned long long)sqlr_framing(r->rd)->last_line);
 		rc = -1;
 	}
 	if (rc == 0 && r->o->sel.n[SEL_TABLE] > 0 && r->tables == 0) {
@@ -862,6 +862,8 @@ main(int argc, char *argv[])
 	if (data_only && schema_only)
 		die(EXIT_USAGE, "-a/--data-only and -s/--schema-only cannot be used together");
 	o.sel.sections = sections ? sections : SQLSEL_ALL;
+	o.sel.data_only = data_only;
+	o.sel.schema_only = schema_only;
 	if (data_only)
 		o.sel.sections &= SQLSEL_DATA;
 	if (schema_only)
@@ -887,8 +889,10 @@ main(int argc, char *argv[])
 	if ((r.rd = sqlr_new(fd, 0)) == NULL)
 		die(EXIT_DATA, "out of memory");
 	refuse_input(r.rd, name);
-	if (o.list)
-		return list(r.rd, name);
+	if (o.list) {
+		r.status = list(r.rd, name);
+		goto out;
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -906,11 +910,13 @@ main(int argc, char *argv[])
 		run(&r, name, -1);
 		if (fflush(stdout) != 0 && errno != EPIPE)
 			die(EXIT_DATA, "write error:");
-		return r.status;
+		goto out;
 	}
 
-	if ((r.conn = pgconn_open(o.conninfo, &st)) == NULL)
-		return st;
+	if ((r.conn = pgconn_open(o.conninfo, &st)) == NULL) {
+		r.status = st;
+		goto out;
+	}
 	cancel = PQgetCancel(r.conn);
 	if ((r.feed = feed_new(r.conn, r.stop, o.single)) == NULL)
 		die(EXIT_DATA, "out of memory");
@@ -944,9 +950,11 @@ main(int argc, char *argv[])
 		summary(&r, now() - t0);
 	if (r.status == EXIT_OK && o.cont && feed_errors(r.feed) > 0)
 		r.status = EXIT_DATA;
+out:
 	drop_cancel();
 	feed_free(r.feed);
-	PQfinish(r.conn);
+	if (r.conn)
+		PQfinish(r.conn);
 	sqlr_free(r.rd);
 	free(r.toc_text);
 	free(r.restrict_key);

@@ -208,7 +208,11 @@ collect(struct feed *f)
 
 		PQexitPipelineMode(f->c);
 		f->pipeline = false;
-		for (i = 0; i < failed; i++) {
+		/*
+		 * Unless the input's own BEGIN left a transaction open: it is
+		 * aborted, and under psql its statements would be lost too.
+		 */
+		for (i = 0; i < failed && PQtransactionStatus(f->c) == PQTRANS_IDLE; i++) {
 			int ok = run_alone(f, f->q[(f->head + i) % RING].sql, &e2);
 
 			if (ok < 0) {
@@ -321,6 +325,7 @@ feed_stmt(struct feed *f, const char *sql, size_t len, const struct feed_where *
 {
 	struct slot *s;
 	size_t window;
+	bool txn;
 
 	if (f->stopped)
 		return -1;
@@ -341,6 +346,13 @@ feed_stmt(struct feed *f, const char *sql, size_t len, const struct feed_where *
 			return lost(f);
 		f->pipeline = true;
 	}
+	/*
+	 * BEGIN, COMMIT and the like end a batch before and after them, so that
+	 * a batch is never part committed when one of its statements fails.
+	 */
+	txn = sql_txn_control(sql, len) != 0;
+	if (txn && sync_batch(f) != 0)
+		return -1;
 	s = &f->q[(f->head + f->n) % RING];
 	if ((s->sql = malloc(len + 1)) == NULL)
 		die(EXIT_DATA, "out of memory");
@@ -358,7 +370,7 @@ feed_stmt(struct feed *f, const char *sql, size_t len, const struct feed_where *
 	 * psql. With it, a batch is one, and only one batch is in flight when
 	 * a failure must leave the earlier statements committed.
 	 */
-	if (!f->stop || f->unsynced >= BATCH || f->unsynced_bytes >= BATCH_BYTES ||
+	if (!f->stop || txn || f->unsynced >= BATCH || f->unsynced_bytes >= BATCH_BYTES ||
 	    f->n >= RING - 1)
 		if (sync_batch(f) != 0)
 			return -1;

@@ -83,7 +83,7 @@ sniff_refuse_not_sql(const unsigned char *p, size_t n, const char *name)
 		die(EXIT_USAGE, "%s: this is gzip-compressed data, not SQL; pipe it through gzcat-verify", name);
 	case SNIFF_PGDMP:
 		die(EXIT_USAGE, "%s: this is a pg_dump custom-format archive, not SQL; restore it with "
-		    "pg_restore -d, or turn it into SQL with pg_restore -f - FILE", name);
+		    "pg_restore -d, or turn it into SQL for %s with pg_restore -f - FILE", name, prog);
 	case SNIFF_TAR:
 		die(EXIT_USAGE, "%s: this is a tar archive (pg_dump -Ft?), not SQL; restore it with "
 		    "pg_restore -d, or turn it into SQL with pg_restore -f - FILE", name);

@@ -221,6 +221,13 @@ sqlr_truncated(const struct sqlr *r)
 	return (r->fr.dump && r->fr.open) || (r->fr.cluster && r->fr.cluster_open);
 }
 
+const char *
+sqlr_missing_trailer(const struct sqlr *r)
+{
+	return r->fr.dump && r->fr.open ? "-- PostgreSQL database dump complete" :
+	    "-- PostgreSQL database cluster dump complete";
+}
+
 static bool
 is_word_start(unsigned char c)
 {

@@ -104,4 +104,7 @@ bool sqlr_std_strings(const struct sqlr *r);
 /* Truncation: the input began as a pg_dump and its trailer is missing. */
 bool sqlr_truncated(const struct sqlr *r);
 
+/* The trailer comment a truncated input lacks, for messages. */
+const char *sqlr_missing_trailer(const struct sqlr *r);
+
 #endif

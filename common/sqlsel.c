@@ -222,6 +222,14 @@ static const char *const post_types[] = {
 	"STATISTICS", NULL,
 };
 
+/* Comments, grants and security labels: entries about another object. */
+static bool
+is_note(const struct sql_toc *t)
+{
+	return strcmp(t->type, "COMMENT") == 0 || strcmp(t->type, "ACL") == 0 ||
+	    strcmp(t->type, "SECURITY LABEL") == 0;
+}
+
 int
 sqlsel_section(const struct sql_toc *t)
 {
@@ -229,17 +237,23 @@ sqlsel_section(const struct sql_toc *t)
 
 	if (in(data_types, t->type))
 		return SQLSEL_DATA;
-	if (in(post_types, t->type))
+	if (in(post_types, t->type) || strcmp(t->type, "DEFAULT ACL") == 0)
 		return SQLSEL_POST;
-	if (strcmp(t->type, "COMMENT") == 0 || strcmp(t->type, "ACL") == 0 ||
-	    strcmp(t->type, "SECURITY LABEL") == 0)
+	if (is_note(t))
 		for (const char *const *p = post_objs; *p; p++)
 			if (strncmp(t->name, *p, strlen(*p)) == 0)
 				return SQLSEL_POST;
 	return SQLSEL_PRE;
 }
 
-/* Whether an item of entry t (about table rel, when known) is wanted. */
+/* A large object's creation, or a comment or grant on one. */
+static bool
+is_blob(const struct sql_toc *t)
+{
+	return strcmp(t->type, "BLOB") == 0 || strcmp(t->type, "LARGE OBJECT") == 0 ||
+	    (is_note(t) && strncmp(t->name, "LARGE OBJECT ", 13) == 0);
+}
+
 bool
 sqlsel_entry(const struct sqlsel *o, const struct sql_toc *t, const struct sql_name *rel)
 {
@@ -247,6 +261,12 @@ sqlsel_entry(const struct sqlsel *o, const struct sql_toc *t, const struct sql_n
 
 	if (t == NULL || strcmp(t->type, "-") == 0)
 		return true;		/* the preamble, or a setting outside the entries */
+	/*
+	 * Large objects are created in pre-data, but pg_restore -a creates
+	 * them (their data needs them) and -s leaves them out.
+	 */
+	if (is_blob(t) && (o->data_only || o->schema_only))
+		return o->data_only && o->n[SEL_TABLE] == 0 && o->n[SEL_SCHEMA] == 0;
 	if (!(o->sections & sqlsel_section(t)))
 		return false;
 	if (o->no_acl && (strcmp(t->type, "ACL") == 0 || strcmp(t->type, "DEFAULT ACL") == 0))
@@ -254,16 +274,19 @@ sqlsel_entry(const struct sqlsel *o, const struct sql_toc *t, const struct sql_n
 	schema = rel && rel->schema[0] ? rel->schema : t->schema;
 	if (in(rel_types, t->type))
 		return sqlsel_table(o, schema, rel ? rel->name : t->name);
-	if (o->n[SEL_TABLE] > 0)
+	if (o->n[SEL_TABLE] > 0) {
+		/* Comments and grants follow their table, as with pg_restore -t. */
+		if (is_note(t) && rel)
+			return sqlsel_table(o, schema, rel->name);
 		return o->with_indexes && rel != NULL && in(dep_types, t->type) &&
 		    sqlsel_table(o, schema, rel->name);
+	}
 	if (rel && in(dep_types, t->type) && !sqlsel_table(o, schema, rel->name))
 		return false;
-	if (strcmp(t->type, "SCHEMA") == 0)
-		return sqlsel_schema(o, t->name);
-	if ((strcmp(t->type, "COMMENT") == 0 || strcmp(t->type, "ACL") == 0 ||
-	    strcmp(t->type, "SECURITY LABEL") == 0) && strncmp(t->name, "SCHEMA ", 7) == 0)
-		return sqlsel_schema(o, t->name + 7);
+	/* As pg_restore: -n takes the objects of the schema, not the schema
+	 * itself, and -N leaves the schema itself in. */
+	if (strcmp(t->type, "SCHEMA") == 0 || (is_note(t) && strncmp(t->name, "SCHEMA ", 7) == 0))
+		return o->n[SEL_SCHEMA] == 0;
 	if (o->n[SEL_SCHEMA] > 0 || o->n[SEL_XSCHEMA] > 0)
 		return strcmp(t->schema, "-") == 0 ? o->n[SEL_SCHEMA] == 0 :
 		    sqlsel_schema(o, t->schema);

@@ -26,6 +26,7 @@ struct sqlsel {
 	size_t n[4];
 	/* for choosing the entries of a dump */
 	int sections;		/* SQLSEL_* */
+	bool data_only, schema_only;	/* -a, -s: they also decide large objects */
 	bool no_acl;		/* leave out GRANT and REVOKE entries */
 	bool with_indexes;	/* with -t: the table's dependent entries too */
 };

@@ -412,7 +412,9 @@ sql_stmt_parse(const char *p, size_t len, bool std, struct sql_stmt *s)
 			s->kind = STMT_OWNER;
 	} else if (sql_tok_is(&t, "comment")) {
 		if (accept(&l, "on")) {
-			if (accept(&l, "table")) {
+			if (accept(&l, "table") || accept(&l, "view") || accept(&l, "sequence") ||
+			    (accept(&l, "materialized") && accept(&l, "view")) ||
+			    (accept(&l, "foreign") && accept(&l, "table"))) {
 				if (parse_name(&l, p, &s->rel))
 					s->has_rel = true;
 			} else if (accept(&l, "column")) {
@@ -444,7 +446,8 @@ sql_stmt_parse(const char *p, size_t len, bool std, struct sql_stmt *s)
 		s->kind = STMT_COMMENT;
 	} else if (sql_tok_is(&t, "grant") || sql_tok_is(&t, "revoke")) {
 		s->kind = STMT_GRANT;
-		if (skip_to(&l, "on") && accept(&l, "table") && parse_name(&l, p, &s->rel))
+		if (skip_to(&l, "on") && (accept(&l, "table") || accept(&l, "sequence")) &&
+		    parse_name(&l, p, &s->rel))
 			s->has_rel = true;
 	} else if (sql_tok_is(&t, "set") || sql_tok_is(&t, "reset")) {
 		if (accept(&l, "session") && accept(&l, "authorization"))
