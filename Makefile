@@ -116,11 +116,15 @@ install: all
 	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
 	mkdir -p $(DESTDIR)$(MANDIR)/man7
 	for m in $(MAN7); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man7/; done
+	mkdir -p $(DESTDIR)$(PREFIX)/share/bkpipe/lib
+	install -m 755 $(filter-out examples/demo.sh,$(wildcard examples/*.sh)) $(DESTDIR)$(PREFIX)/share/bkpipe/
+	install -m 644 examples/lib/runbook.sh $(DESTDIR)$(PREFIX)/share/bkpipe/lib/
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(MANDIR)/man1/$$t.1; done
 	for m in $(MAN7); do rm -f $(DESTDIR)$(MANDIR)/man7/$${m##*/}; done
+	rm -rf $(DESTDIR)$(PREFIX)/share/bkpipe
 
 clean:
 	rm -f $(BINS) $(MANS) $(MAN7) $(B)/libbkpipe.a $(COMMON_OBJ) $(B)/cmd/*.o

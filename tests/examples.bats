@@ -1,26 +1,38 @@
 #!/usr/bin/env bats
-# The runbooks in examples/, run against a real PostgreSQL server.
+# The runbooks in examples/, run against a real PostgreSQL server and the S3
+# server of the run (Ceph RGW).
+# shellcheck disable=SC2030,SC2031 # each @test runs in a subshell of its own
 
 load lib/common
 load lib/pg
+load lib/s3
 
 setup_file() {
 	pg_start
+	s3_start
+	s3_bucket bkpipe-examples
 	psql -Xq -v ON_ERROR_STOP=1 <<-'SQL'
 		CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL);
 		INSERT INTO users SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 50000) g;
 	SQL
 	pg_dump -d postgres >"$BATS_FILE_TMPDIR/db.sql"
 	gzip -c "$BATS_FILE_TMPDIR/db.sql" >"$BATS_FILE_TMPDIR/db.sql.gz"
+	app_db
 }
 
 teardown_file() {
+	s3_stop
 	pg_stop
 }
 
 setup() {
 	EX=$TESTS_DIR/../examples
 	D=$BATS_FILE_TMPDIR
+	T=$BATS_TEST_TMPDIR
+	export BACKUP_PREFIX=s3://$S3_BUCKET/t$BATS_TEST_NUMBER/
+	export DATABASE_URL
+	DATABASE_URL=$(on app)
+	unset RESTORE_SERVER RESTORE_DB VALIDATE_DB BACKUP_NAME_TIME MAIL_TO
 }
 
 @test "verify-dump.sh: a fresh pg_dump, plain and gzipped, is ok" {
@@ -51,4 +63,587 @@ setup() {
 	assert_line --index 0 --partial "Usage: verify-dump.sh"
 	run --separate-stderr "$EX/verify-dump.sh"
 	assert_failure 2
+}
+
+# ---------------------------------------------------------------------------
+# The runbooks (backup.sh, restore.sh, validate.sh, health-check.sh,
+# recover-table.sh, retention.sh) against the real PostgreSQL server above
+# and the S3 server of the run (Ceph RGW). Each test keeps its backups under
+# a prefix of its own, s3://bkpipe-examples/tN/.
+
+# The database the runbooks back up: two schemas, an identity column, a
+# table named as Prisma names them ("User"), one without a primary key, and
+# text that COPY has to escape.
+app_db() {
+	psql -Xq -v ON_ERROR_STOP=1 <<-'SQL'
+		CREATE DATABASE app;
+		\connect app
+		CREATE SCHEMA shop;
+		CREATE TABLE shop.customers (id int PRIMARY KEY, name text NOT NULL);
+		CREATE TABLE shop.orders (
+		    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		    customer_id int NOT NULL REFERENCES shop.customers,
+		    total numeric(10, 2) NOT NULL,
+		    note text);
+		CREATE TABLE public."User" (id serial PRIMARY KEY, email text UNIQUE NOT NULL);
+		CREATE TABLE shop.log (at timestamptz NOT NULL, line text);
+		INSERT INTO shop.customers SELECT g, 'customer ' || g FROM generate_series(1, 1000) g;
+		INSERT INTO shop.orders (customer_id, total, note)
+		SELECT 1 + g % 1000, g * 1.25, CASE g % 3 WHEN 0 THEN E'tab\there' WHEN 1 THEN E'two\nlines \\ back' END
+		FROM generate_series(1, 5000) g;
+		INSERT INTO public."User" (email) SELECT 'u' || g || '@example.com' FROM generate_series(1, 300) g;
+		INSERT INTO shop.log SELECT '2026-01-01'::timestamptz + g * interval '1 minute', 'line ' || g % 50
+		FROM generate_series(1, 200) g;
+	SQL
+}
+
+# on DB: the URL of database DB on the test server.
+on() {
+	echo "postgresql://postgres@127.0.0.1:$PGPORT/$1"
+}
+
+# sql DB SQL: one value.
+sql() {
+	psql -XAtq -v ON_ERROR_STOP=1 -d "$(on "$1")" -c "$2"
+}
+
+db_exists() {
+	[[ $(sql postgres "SELECT count(*) FROM pg_database WHERE datname = '$1'") == 1 ]]
+}
+
+# A copy of app for a test that changes it.
+app_copy() {
+	psql -Xq -v ON_ERROR_STOP=1 -c "CREATE DATABASE $1 TEMPLATE app"
+}
+
+# keys: the URLs under this test's prefix, one a line.
+keys() {
+	s3ls -1 "$BACKUP_PREFIX"
+}
+
+# backup [backup.sh ARGS]: a backup of DATABASE_URL; its URL in $url.
+backup() {
+	url=$("$EX/backup.sh" -q "$@")
+	[[ $url == "$BACKUP_PREFIX"* ]]
+}
+
+# put NAME: stores standard input as NAME under this test's prefix.
+put() {
+	s3put "$BACKUP_PREFIX$1"
+}
+
+# --- every runbook -----------------------------------------------------------
+
+@test "runbooks: --help prints the usage, the settings and the exit statuses; a bad option is a usage error" {
+	local s
+	for s in backup restore validate health-check recover-table retention demo; do
+		run -0 --separate-stderr "$EX/$s.sh" --help
+		assert_line --index 0 --partial "Usage: "
+		[[ $output == *"$s.sh"* ]]
+		[[ $output == *"Exit status"* ]]
+		if [[ $s == health-check ]]; then
+			run -3 --separate-stderr "$EX/$s.sh" --bogus
+			assert_output --partial "BACKUP UNKNOWN - health-check.sh: unknown argument: --bogus"
+		else
+			run -2 --separate-stderr "$EX/$s.sh" --bogus
+			[[ $stderr == "$s.sh: "* ]]
+		fi
+	done
+}
+
+@test "runbooks: every setting they read from the environment is in their --help" {
+	local s v help
+	for s in backup restore validate health-check recover-table retention demo; do
+		help=$("$EX/$s.sh" --help)
+		for v in $(grep -oE '\$\{[A-Z][A-Z0-9_]*[:}-]' "$EX/$s.sh" | tr -d '${}:-' | sort -u); do
+			case $v in PATH | TMPDIR | PGDATABASE) continue ;; esac
+			[[ $help == *"$v"* ]] || { echo "$s.sh reads $v, its --help does not say" >&2; return 1; }
+		done
+	done
+}
+
+# --- backup.sh ----------------------------------------------------------------
+
+@test "backup.sh: plain, a dated .sql.gz that reads back as a whole dump, the database's counts next to it" {
+	run -0 --separate-stderr "$EX/backup.sh"
+	assert_output --regexp "^${BACKUP_PREFIX}[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}\.sql\.gz\$"
+	url=$output
+	[[ $stderr == *"backup.sh: counts: the backup holds the database's 4 tables, 6500 rows"* ]]
+	run -0 keys
+	assert_output "$url"$'\n'"$url.counts"
+	s3get "$url" | gzcat-verify >"$T/dump.sql"
+	grep -q '^-- PostgreSQL database dump complete' "$T/dump.sql"
+	grep -q '^CREATE TABLE public."User"' "$T/dump.sql"
+	s3get "$url.counts" >"$T/counts"
+	pgcount "$DATABASE_URL" | diff - "$T/counts"
+	run -0 cat "$T/counts"
+	assert_output "$(printf 'public."User"\t300\nshop.customers\t1000\nshop.log\t200\nshop.orders\t5000')"
+}
+
+@test "backup.sh --format custom: a .dump archive pg_restore reads, its counts next to it" {
+	run -0 --separate-stderr "$EX/backup.sh" --format custom
+	assert_output --regexp '\.dump$'
+	url=$output
+	s3get "$url" | head -c 5 | grep -q '^PGDMP'
+	s3get "$url" | pg_restore -l >/dev/null
+	s3get "$url.counts" | diff <(pgcount "$DATABASE_URL") -
+	sleep 1
+	BACKUP_FORMAT=custom backup
+	[[ $url == *.dump ]]
+}
+
+@test "backup.sh: a backup of the same name is never overwritten: the second is refused, exit 1, the first kept" {
+	mkdir "$T/bin"
+	printf '#!/bin/sh\necho 2030-01-01_00-00-00\n' >"$T/bin/date"
+	chmod +x "$T/bin/date"
+	PATH="$T/bin:$PATH" backup
+	first=$(s3get "$url" | sha256sum)
+	PATH="$T/bin:$PATH" run -1 --separate-stderr "$EX/backup.sh"
+	[[ $stderr == *"s3put: $url: PreconditionFailed"* ]]
+	[[ $stderr == *"backup.sh: the backup failed (s3put exited 1)"* ]]
+	[[ $stderr != *deleted* ]]
+	run -0 keys
+	assert_output "$url"$'\n'"$url.counts"
+	assert_equal "$(s3get "$url" | sha256sum)" "$first"
+}
+
+@test "backup.sh: a pg_dump that fails leaves no backup behind: exit 1, the failing stage named" {
+	PG_DUMP_OPTIONS='--table=no_such_table' run -1 --separate-stderr "$EX/backup.sh"
+	assert_output ""
+	[[ $stderr == *"pg_dump: error: no matching tables were found"* ]]
+	[[ $stderr == *"backup.sh: the backup failed (pg_dump exited 1)"* ]]
+	[[ $stderr == *"backup.sh: deleted the unproven backup $BACKUP_PREFIX"*.sql.gz* ]]
+	run -0 keys
+	assert_output ""
+}
+
+@test "backup.sh: a database it cannot reach: exit 3, nothing stored" {
+	DATABASE_URL=postgresql://postgres@127.0.0.1:1/app run -3 --separate-stderr "$EX/backup.sh"
+	assert_output ""
+	[[ $stderr == *"backup.sh: could not count the rows of the database (pgcount)"* ]]
+	run -0 keys
+	assert_output ""
+}
+
+@test "backup.sh: when the backup's counts differ from the database's, a warning names the tables; the backup's are stored" {
+	PG_DUMP_OPTIONS='--exclude-table-data=shop.log' run -0 --separate-stderr "$EX/backup.sh"
+	url=$output
+	[[ $stderr == *"backup.sh: warning: the database and the backup differ in 1 table"* ]]
+	[[ $stderr == *"backup.sh: warning:   shop.log"$'\t'"200"$'\t'"0"* ]]
+	run -0 s3get "$url.counts"
+	assert_line "shop.log"$'\t'"0"
+}
+
+@test "backup.sh: bad settings are usage errors, exit 2, before anything is stored" {
+	run -2 --separate-stderr "$EX/backup.sh" --format tar
+	assert_equal "$stderr" "backup.sh: --format must be plain or custom, not 'tar'"
+	GZIP_LEVEL=11 run -2 --separate-stderr "$EX/backup.sh"
+	assert_equal "$stderr" "backup.sh: GZIP_LEVEL must be 1 to 9, not '11'"
+	BACKUP_PREFIX=/var/backups run -2 --separate-stderr "$EX/backup.sh"
+	assert_equal "$stderr" "backup.sh: BACKUP_PREFIX must be an s3:// URL, not '/var/backups'"
+}
+
+# --- restore.sh ---------------------------------------------------------------
+
+@test "restore.sh: the newest backup into a new database, counts compared; its name on stdout" {
+	backup
+	RESTORE_DB=r_newest run -0 --separate-stderr "$EX/restore.sh"
+	assert_output r_newest
+	[[ $stderr == *"restore.sh: backup: $url (plain, "* ]]
+	[[ $stderr == *"restore.sh: target: the database r_newest, created"* ]]
+	[[ $stderr == *"restore.sh: counts match (as stored by backup.sh): 4 tables, 6500 rows"* ]]
+	diff <(pgcount "$(on app)") <(pgcount "$(on r_newest)")
+	assert_equal "$(sql r_newest 'SELECT note FROM shop.orders WHERE id = 3')" "$(printf 'tab\there')"
+}
+
+@test "restore.sh: a custom archive, named by its key, through pg_restore" {
+	backup --format custom
+	run -0 --separate-stderr "$EX/restore.sh" --into r_custom "${url#"$BACKUP_PREFIX"}"
+	assert_output r_custom
+	[[ $stderr == *"(custom, "* ]]
+	diff <(pgcount "$(on app)") <(pgcount "$(on r_custom)")
+}
+
+@test "restore.sh: without a name, the newest of several (key order), .counts files aside" {
+	backup --format custom
+	sleep 1
+	backup
+	RESTORE_DB=r_several run -0 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: backup: $url (plain, "* ]]
+}
+
+@test "restore.sh: refuses a database that is not empty (exit 2, nothing changed); --clean restores over it" {
+	backup
+	RESTORE_DB=r_twice run -0 --separate-stderr "$EX/restore.sh"
+	sql r_twice 'UPDATE shop.customers SET name = $$changed$$ WHERE id = 1'
+	RESTORE_DB=r_twice run -2 --separate-stderr "$EX/restore.sh"
+	assert_output ""
+	[[ $stderr == *"restore.sh: refusing to restore over the database r_twice: it is not empty"*"--clean"* ]]
+	assert_equal "$(sql r_twice 'SELECT name FROM shop.customers WHERE id = 1')" changed
+	RESTORE_DB=r_twice run -0 --separate-stderr "$EX/restore.sh" --clean
+	assert_equal "$(sql r_twice 'SELECT name FROM shop.customers WHERE id = 1')" "customer 1"
+	diff <(pgcount "$(on app)") <(pgcount "$(on r_twice)")
+}
+
+@test "restore.sh --clean: a table the backup does not have shows as a difference; a database it did not create is never to be dropped" {
+	backup
+	RESTORE_DB=r_extra run -0 --separate-stderr "$EX/restore.sh"
+	sql r_extra 'CREATE TABLE public.extra AS SELECT 1 AS x'
+	RESTORE_DB=r_extra run -1 --separate-stderr "$EX/restore.sh" --clean
+	[[ $stderr == *"restore.sh:   public.extra"$'\t'"-"$'\t'"1"* ]]
+	[[ $stderr == *"restore.sh: the restore into the database r_extra is committed; look into the tables above"* ]]
+	[[ $stderr != *"DROP DATABASE"* ]]
+	db_exists r_extra
+}
+
+@test "restore.sh: a damaged backup commits nothing: exit 1, the stage named, the new database dropped" {
+	backup
+	s3get "$url" | head -c -200 | put 2099-01-01_00-00-00.sql.gz
+	s3get "$url.counts" | put 2099-01-01_00-00-00.sql.gz.counts
+	RESTORE_DB=r_damaged run -1 --separate-stderr "$EX/restore.sh"
+	assert_output ""
+	[[ $stderr == *"gzcat-verify: "*"unexpected end of input"* ]]
+	[[ $stderr == *"restore.sh: the restore failed (gzcat-verify exited 1"* ]]
+	[[ $stderr == *"restore.sh: nothing was committed to the database r_damaged"* ]]
+	[[ $stderr == *"restore.sh: dropped the database r_damaged it had created"* ]]
+	run ! db_exists r_damaged
+}
+
+@test "restore.sh: a dump cut short before compression commits nothing to an existing database (pgfeed -1)" {
+	backup
+	s3get "$url" | gzcat-verify | head -n 120 | gzip | put 2099-01-01_00-00-00.sql.gz
+	s3get "$url.counts" | put 2099-01-01_00-00-00.sql.gz.counts
+	psql -Xq -c 'CREATE DATABASE r_short'
+	RESTORE_DB=r_short run -1 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"pgfeed: "*"input is truncated"* ]]
+	[[ $stderr == *"restore.sh: the restore failed (pgfeed -1 exited 1)"* ]]
+	db_exists r_short
+	assert_equal "$(sql r_short "SELECT count(*) FROM pg_class WHERE relnamespace IN
+		(SELECT oid FROM pg_namespace WHERE nspname IN ('public', 'shop'))")" 0
+	assert_equal "$(sql r_short "SELECT count(*) FROM pg_namespace WHERE nspname = 'shop'")" 0
+}
+
+@test "restore.sh: counts that differ: exit 1, each difference printed, the database kept" {
+	backup
+	s3get "$url.counts" | sed 's/^shop.orders\t5000$/shop.orders\t5001/' >"$T/counts"
+	s3rm "$url.counts"
+	put "${url#"$BACKUP_PREFIX"}.counts" <"$T/counts"
+	RESTORE_DB=r_counts run -1 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: the counts differ from the backup's (as stored by backup.sh) in 1 table:"* ]]
+	[[ $stderr == *"restore.sh:   shop.orders"$'\t'"5001"$'\t'"5000"* ]]
+	[[ $stderr == *"restore.sh: the database r_counts is kept for inspection; drop it when done: DROP DATABASE r_counts"* ]]
+	db_exists r_counts
+}
+
+@test "restore.sh: a backup without .counts is counted itself, with a warning" {
+	backup --format custom
+	s3rm "$url.counts"
+	RESTORE_DB=r_uncounted run -0 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: warning: no $url.counts: the backup was not proven by backup.sh; counting the backup itself"* ]]
+	[[ $stderr == *"restore.sh: counts match (as counted in the backup): 4 tables, 6500 rows"* ]]
+}
+
+@test "restore.sh: no backup there is exit 1; a name it cannot tell the format of, exit 2; a missing one, exit 1" {
+	run -1 --separate-stderr "$EX/restore.sh"
+	assert_equal "$stderr" "restore.sh: no backup under $BACKUP_PREFIX (keys matching \\.(sql\\.gz|dump)\$)"
+	run -2 --separate-stderr "$EX/restore.sh" backup.tar
+	assert_equal "$stderr" "restore.sh: ${BACKUP_PREFIX}backup.tar: cannot tell the format by the name: .sql.gz (plain) or .dump (custom)"
+	run -1 --separate-stderr "$EX/restore.sh" 2020-01-01_00-00-00.sql.gz
+	assert_equal "$stderr" "restore.sh: ${BACKUP_PREFIX}2020-01-01_00-00-00.sql.gz: no such backup (list them with: s3ls $BACKUP_PREFIX)"
+	RESTORE_DB='x;drop' run -2 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == "restore.sh: the database name must be letters, digits and _"* ]]
+}
+
+@test "restore.sh: RESTORE_SERVER names the server; no password is printed, by backup.sh either" {
+	psql -Xq -c "ALTER USER postgres PASSWORD 's3cr3t-pw'"
+	DATABASE_URL="postgresql://postgres:s3cr3t-pw@127.0.0.1:$PGPORT/app" run -0 --separate-stderr "$EX/backup.sh"
+	[[ $output$stderr != *s3cr3t* ]]
+	DATABASE_URL="postgresql://postgres:s3cr3t-pw@127.0.0.1:1/app" run -3 --separate-stderr "$EX/backup.sh"
+	[[ $output$stderr != *s3cr3t* ]]
+	RESTORE_SERVER="postgresql://postgres:s3cr3t-pw@127.0.0.1:$PGPORT/postgres?application_name=x" \
+		RESTORE_DB=r_server run -0 --separate-stderr "$EX/restore.sh"
+	assert_output r_server
+	[[ $stderr != *s3cr3t* ]]
+	RESTORE_SERVER="host=127.0.0.1 port=$PGPORT user=postgres password=s3cr3t-pw dbname=postgres" \
+		RESTORE_DB=r_server_kv run -0 --separate-stderr "$EX/restore.sh" --clean
+	[[ $stderr != *s3cr3t* ]]
+	db_exists r_server_kv
+}
+
+@test "restore.sh --no-owner: the restored objects belong to the restoring user, both formats" {
+	app_copy owned
+	psql -Xq -c 'CREATE ROLE appowner' -c 'GRANT ALL ON DATABASE owned TO appowner'
+	sql owned 'ALTER TABLE shop.log OWNER TO appowner'
+	owner() { sql "$1" "SELECT tableowner FROM pg_tables WHERE schemaname = 'shop' AND tablename = 'log'"; }
+	DATABASE_URL=$(on owned) backup
+	RESTORE_DB=r_owner_kept run -0 --separate-stderr "$EX/restore.sh" "$url"
+	assert_equal "$(owner r_owner_kept)" appowner
+	RESTORE_DB=r_owner_plain run -0 --separate-stderr "$EX/restore.sh" --no-owner "$url"
+	assert_equal "$(owner r_owner_plain)" postgres
+	DATABASE_URL=$(on owned) backup --format custom
+	RESTORE_NO_OWNER=1 RESTORE_DB=r_owner_custom run -0 --separate-stderr "$EX/restore.sh" "$url"
+	assert_equal "$(owner r_owner_custom)" postgres
+}
+
+@test "restore.sh: COUNT_TOLERANCE lets through differences within it, and only those" {
+	backup
+	s3get "$url.counts" | sed 's/^shop.orders\t5000$/shop.orders\t5010/' >"$T/counts"
+	s3rm "$url.counts"
+	put "${url#"$BACKUP_PREFIX"}.counts" <"$T/counts"
+	COUNT_TOLERANCE=1% RESTORE_DB=r_tolerant run -0 --separate-stderr "$EX/restore.sh"
+	COUNT_TOLERANCE=0.1% RESTORE_DB=r_intolerant run -1 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh:   shop.orders"$'\t'"5010"$'\t'"5000"* ]]
+}
+
+# --- validate.sh --------------------------------------------------------------
+
+@test "validate.sh: the newest backup passes; the scratch database is gone; -q prints nothing" {
+	backup
+	VALIDATE_DB=v_ok run -0 --separate-stderr "$EX/validate.sh"
+	[[ $stderr == *"validate.sh: OK: $url restores in "*"and its counts match; scratch database v_ok dropped"* ]]
+	run ! db_exists v_ok
+	run -0 --separate-stderr "$EX/validate.sh" -q
+	assert_equal "$stderr" ""
+	assert_output ""
+}
+
+@test "validate.sh: a damaged backup fails, exit 1, the report shown even with -q, the scratch database gone" {
+	backup --format custom
+	s3get "$url" | head -c -100 | put 2099-01-01_00-00-00.dump
+	s3get "$url.counts" | put 2099-01-01_00-00-00.dump.counts
+	VALIDATE_DB=v_damaged run -1 --separate-stderr "$EX/validate.sh" -q
+	[[ $stderr == *"pg_restore: "* ]]
+	[[ $stderr == *"restore.sh: the restore failed (pg_restore -1 exited 1)"* ]]
+	[[ $stderr == *"validate.sh: FAILED: ${BACKUP_PREFIX}2099-01-01_00-00-00.dump did not pass the test restore (exit 1, after "* ]]
+	run ! db_exists v_damaged
+}
+
+@test "validate.sh: counts that differ fail, exit 1; the scratch database is dropped all the same" {
+	backup
+	s3get "$url.counts" | sed 's/^shop.log\t200$/shop.log\t199/' >"$T/counts"
+	s3rm "$url.counts"
+	put "${url#"$BACKUP_PREFIX"}.counts" <"$T/counts"
+	VALIDATE_DB=v_counts run -1 --separate-stderr "$EX/validate.sh" "$url"
+	[[ $stderr == *"restore.sh:   shop.log"$'\t'"199"$'\t'"200"* ]]
+	[[ $stderr == *"validate.sh: FAILED: $url did not pass"* ]]
+	run ! db_exists v_counts
+}
+
+@test "validate.sh: no backup at all is a failure, exit 1" {
+	run -1 --separate-stderr "$EX/validate.sh" -q
+	assert_equal "$stderr" "validate.sh: FAILED: no backup under $BACKUP_PREFIX (keys matching \\.(sql\\.gz|dump)\$)"
+}
+
+# --- health-check.sh ----------------------------------------------------------
+
+@test "health-check.sh --nagios: a fresh backup is OK, with perfdata; its .counts is not taken for a backup" {
+	backup
+	run -0 --separate-stderr "$EX/health-check.sh" --nagios
+	assert_output --regexp "^BKAGE OK - newest $url is [0-9]+s old, .* 1 backup \| age=[0-9]+s;;93600 size=[0-9]+B count=1\$"
+}
+
+@test "health-check.sh (cron): silent when OK; an old backup is CRITICAL, the report printed, exit 2" {
+	backup
+	run -0 --separate-stderr "$EX/health-check.sh"
+	assert_output ""
+	assert_equal "$stderr" ""
+	s3get "$url" | put 2020-01-01_03-00-00.sql.gz
+	s3rm "$url"
+	BACKUP_NAME_TIME=%Y-%m-%d_%H-%M-%S run -2 --separate-stderr "$EX/health-check.sh"
+	assert_output --regexp "^BKAGE CRITICAL - newest ${BACKUP_PREFIX}2020-01-01_03-00-00.sql.gz is .* older than 26h"
+}
+
+@test "health-check.sh: no backup under the prefix is CRITICAL, never OK" {
+	printf 'not a backup' | put notes.txt
+	run -2 --separate-stderr "$EX/health-check.sh" --nagios
+	assert_output --partial "BKAGE CRITICAL - no backups found"
+}
+
+@test "health-check.sh: a listing that fails is CRITICAL, and the first line says why" {
+	BACKUP_PREFIX=s3://bkpipe-no-such-bucket/db/ run -2 --separate-stderr "$EX/health-check.sh" --nagios
+	assert_line --index 0 --regexp "^BKAGE CRITICAL - could not list s3://bkpipe-no-such-bucket/db/ \(s3ls exited 1\): s3ls: .*NoSuchBucket"
+}
+
+@test "health-check.sh --prometheus FILE: the metrics written, exit 0, promtool accepts them" {
+	backup
+	run -0 --separate-stderr "$EX/health-check.sh" --prometheus "$T/bkpipe.prom"
+	assert_output ""
+	run -0 grep -E '^bkpipe_(backup_status|backups_found) ' "$T/bkpipe.prom"
+	assert_output $'bkpipe_backups_found 1\nbkpipe_backup_status 0'
+	if command -v promtool >/dev/null; then
+		promtool check metrics <"$T/bkpipe.prom"
+	fi
+	BACKUP_PREFIX=s3://bkpipe-no-such-bucket/ run -2 --separate-stderr "$EX/health-check.sh" --prometheus "$T/bkpipe.prom"
+	[[ $stderr == *"health-check.sh: could not list s3://bkpipe-no-such-bucket/"* ]]
+	run -0 grep -E '^bkpipe_(backup_status|backups_found) ' "$T/bkpipe.prom"
+	assert_output $'bkpipe_backups_found 0\nbkpipe_backup_status 2'
+}
+
+@test "health-check.sh: MAIL_TO mails the report of a backup that is not OK, and prints nothing" {
+	mkdir "$T/bin"
+	cat >"$T/bin/mail" <<-EOF
+		#!/bin/sh
+		printf '%s\n' "\$@" >"$T/mail.args"
+		cat >"$T/mail.body"
+	EOF
+	chmod +x "$T/bin/mail"
+	backup
+	MAIL_TO=dba@example.com HEALTH_MIN_SIZE=1G PATH="$T/bin:$PATH" run -2 --separate-stderr "$EX/health-check.sh"
+	assert_output ""
+	run -0 cat "$T/mail.args"
+	assert_output $'-s\nbackup CRITICAL: '"$BACKUP_PREFIX"$'\ndba@example.com'
+	run -0 cat "$T/mail.body"
+	assert_output --partial "BKAGE CRITICAL - newest $url"
+}
+
+# --- recover-table.sh ---------------------------------------------------------
+
+@test "recover-table.sh: after a DELETE, TABLE_restored and the SQL that puts back exactly the missing rows" {
+	app_copy rec1
+	DATABASE_URL=$(on rec1) backup
+	sql rec1 'UPDATE shop.orders SET total = 0 WHERE id = 300'
+	sql rec1 'DELETE FROM shop.orders WHERE id BETWEEN 1 AND 250'
+	DATABASE_URL=$(on rec1) run -0 --separate-stderr "$EX/recover-table.sh" shop.orders
+	[[ $stderr == *"recover-table.sh: restored 5000 rows of shop.orders into shop.orders_restored"* ]]
+	[[ $stderr == *"recover-table.sh: 250 of them are missing from shop.orders now, by the primary key (id)"* ]]
+	[[ $output == *"INSERT INTO shop.orders (id, customer_id, total, note)"$'\n'"OVERRIDING SYSTEM VALUE"* ]]
+	[[ $output == *"WHERE NOT EXISTS (SELECT FROM shop.orders AS t WHERE t.id = r.id);"* ]]
+	printf '%s\n' "$output" >"$T/put-back.sql"
+	run -0 psql -X -v ON_ERROR_STOP=1 -1 -f "$T/put-back.sql" -d "$(on rec1)"
+	assert_output "INSERT 0 250"
+	assert_equal "$(sql rec1 'SELECT count(*) FROM shop.orders')" 5000
+	assert_equal "$(sql rec1 'SELECT count(*) FROM shop.orders_restored')" 5000
+	assert_equal "$(sql rec1 'SELECT total FROM shop.orders WHERE id = 300')" 0.00
+	assert_equal "$(sql rec1 'SELECT count(*) FROM shop.orders o JOIN shop.orders_restored r USING (id)
+		WHERE (o.customer_id, o.total, o.note) IS DISTINCT FROM (r.customer_id, r.total, r.note)')" 1
+}
+
+@test "recover-table.sh: from a custom archive, into a name of one's own" {
+	app_copy rec2
+	DATABASE_URL=$(on rec2) backup --format custom
+	sql rec2 'DELETE FROM shop.orders WHERE id > 4990'
+	DATABASE_URL=$(on rec2) run -0 --separate-stderr "$EX/recover-table.sh" --into public.orders_back shop.orders
+	[[ $stderr == *"restored 5000 rows of shop.orders into public.orders_back"* ]]
+	[[ $stderr == *"10 of them are missing from shop.orders now, by the primary key (id)"* ]]
+	printf '%s\n' "$output" | psql -XAtq -v ON_ERROR_STOP=1 -1 -d "$(on rec2)"
+	sql rec2 'DROP TABLE public.orders_back'
+	diff <(pgcount "$(on app)") <(pgcount "$(on rec2)")
+}
+
+@test "recover-table.sh: a table named in capitals (\"User\"), and one without a primary key (EXCEPT ALL)" {
+	app_copy rec3
+	DATABASE_URL=$(on rec3) backup
+	sql rec3 'DELETE FROM public."User" WHERE id % 3 = 0'
+	sql rec3 'DELETE FROM shop.log WHERE line = $$line 7$$'
+	DATABASE_URL=$(on rec3) run -0 --separate-stderr "$EX/recover-table.sh" 'public."User"'
+	[[ $stderr == *'restored 300 rows of public."User" into public."User_restored"'* ]]
+	[[ $stderr == *'100 of them are missing from public."User" now'* ]]
+	printf '%s\n' "$output" | psql -XAtq -v ON_ERROR_STOP=1 -1 -d "$(on rec3)"
+	DATABASE_URL=$(on rec3) run -0 --separate-stderr "$EX/recover-table.sh" shop.log
+	[[ $stderr == *"4 of them are missing from shop.log now, comparing whole rows"* ]]
+	[[ $output == *"EXCEPT ALL"* ]]
+	printf '%s\n' "$output" | psql -XAtq -v ON_ERROR_STOP=1 -1 -d "$(on rec3)"
+	sql rec3 'DROP TABLE public."User_restored", shop.log_restored'
+	diff <(pgcount "$(on app)") <(pgcount "$(on rec3)")
+}
+
+@test "recover-table.sh: no primary key but an identity column: EXCEPT ALL, OVERRIDING SYSTEM VALUE" {
+	app_copy rec7
+	sql rec7 'CREATE TABLE shop.tally (n int GENERATED ALWAYS AS IDENTITY, word text)'
+	sql rec7 'INSERT INTO shop.tally (word) SELECT $$w$$ || g % 7 FROM generate_series(1, 100) g'
+	DATABASE_URL=$(on rec7) backup --format custom
+	sql rec7 'DELETE FROM shop.tally WHERE n > 90'
+	DATABASE_URL=$(on rec7) run -0 --separate-stderr "$EX/recover-table.sh" shop.tally
+	[[ $stderr == *"10 of them are missing from shop.tally now, comparing whole rows"* ]]
+	[[ $output == *"INSERT INTO shop.tally (n, word)"$'\n'"OVERRIDING SYSTEM VALUE"$'\n'"SELECT n, word FROM shop.tally_restored"$'\n'"EXCEPT ALL"* ]]
+	printf '%s\n' "$output" | psql -XAtq -v ON_ERROR_STOP=1 -1 -d "$(on rec7)"
+	assert_equal "$(sql rec7 'SELECT count(*), sum(n) FROM shop.tally')" "100|5050"
+}
+
+@test "recover-table.sh: refuses a TABLE_restored that exists (exit 2); a table not in the database, exit 1" {
+	app_copy rec4
+	DATABASE_URL=$(on rec4) backup
+	sql rec4 'CREATE TABLE shop.customers_restored (x int)'
+	DATABASE_URL=$(on rec4) run -2 --separate-stderr "$EX/recover-table.sh" shop.customers
+	assert_output ""
+	assert_equal "$stderr" "recover-table.sh: shop.customers_restored exists already (from an earlier recovery?): drop it, or name another with --into"
+	DATABASE_URL=$(on rec4) run -1 --separate-stderr "$EX/recover-table.sh" shop.nothing
+	[[ $stderr == "recover-table.sh: shop.nothing: no such table in the database;"*"s3get $url | gzcat-verify | pgfeed -1 -t 'shop.nothing' --with-indexes"* ]]
+	run -2 --separate-stderr "$EX/recover-table.sh"
+	assert_equal "$stderr" "recover-table.sh: which table? (see --help)"
+}
+
+@test "recover-table.sh: a table created after the backup is not in it: exit 1, nothing left behind" {
+	app_copy rec5
+	DATABASE_URL=$(on rec5) backup
+	sql rec5 'CREATE TABLE shop.newer (id int PRIMARY KEY)'
+	DATABASE_URL=$(on rec5) run -1 --separate-stderr "$EX/recover-table.sh" shop.newer
+	# pgfeed says "no table matched -t" itself, or restores nothing and the
+	# runbook says so.
+	[[ $stderr == *"pgfeed: "*"no table matched"* || $stderr == *"recover-table.sh: shop.newer is not in the backup $url"* ]]
+	assert_equal "$(sql rec5 "SELECT to_regclass('shop.newer_restored') IS NULL")" t
+}
+
+@test "recover-table.sh: a partitioned table is refused (exit 2) with its partitions named; a partition is recovered" {
+	app_copy rec6
+	psql -Xq -v ON_ERROR_STOP=1 -d "$(on rec6)" <<-'SQL'
+		CREATE TABLE shop.events (id int, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+		CREATE TABLE shop.events_2025 PARTITION OF shop.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+		CREATE TABLE shop.events_2026 PARTITION OF shop.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+		INSERT INTO shop.events SELECT g, '2025-01-01'::date + g FROM generate_series(1, 700) g;
+	SQL
+	DATABASE_URL=$(on rec6) backup
+	sql rec6 "DELETE FROM shop.events WHERE at >= '2026-01-01' AND id % 2 = 0"
+	DATABASE_URL=$(on rec6) run -2 --separate-stderr "$EX/recover-table.sh" shop.events
+	assert_equal "$stderr" "recover-table.sh: shop.events is partitioned: its rows are in its partitions; recover the ones that lost rows, one by one: recover-table.sh shop.events_2025; recover-table.sh shop.events_2026"
+	DATABASE_URL=$(on rec6) run -0 --separate-stderr "$EX/recover-table.sh" shop.events_2026
+	[[ $stderr == *"168 of them are missing from shop.events_2026 now, by the primary key (id, at)"* ]]
+	printf '%s\n' "$output" | psql -XAtq -v ON_ERROR_STOP=1 -1 -d "$(on rec6)"
+	assert_equal "$(sql rec6 'SELECT count(*) FROM shop.events')" 700
+}
+
+# --- retention.sh -------------------------------------------------------------
+
+# backups_dated DAYS_AGO...: small backups named as backup.sh names them, as
+# made DAYS_AGO days ago, each with its .counts.
+backups_dated() {
+	local d name
+	for d in "$@"; do
+		name=$(date -u -d "$d days ago" +%Y-%m-%d_03-00-00).sql.gz
+		head -c 2000 /dev/urandom | put "$name"
+		printf 'shop.log\t1\n' | put "$name.counts"
+	done
+}
+
+@test "retention.sh: a dry run by default: the expired backups and their .counts listed, nothing deleted" {
+	backups_dated 45 40 35 20 1
+	printf 'x' | put notes.txt
+	export BACKUP_NAME_TIME=%Y-%m-%d_%H-%M-%S RETENTION_KEEP=2
+	before=$(keys)
+	run -0 --separate-stderr "$EX/retention.sh"
+	old=$(date -u -d '45 days ago' +%Y-%m-%d)_03-00-00.sql.gz
+	assert_line --index 0 "$BACKUP_PREFIX$old"
+	assert_line --index 1 "$BACKUP_PREFIX$old.counts"
+	assert_equal "${#lines[@]}" 6
+	[[ $stderr == *"retention.sh: dry run: would delete 3 of the 5 backups under $BACKUP_PREFIX (6 objects"* ]]
+	assert_equal "$(keys)" "$before"
+}
+
+@test "retention.sh --delete: deletes them with their .counts; the newest RETENTION_KEEP stay whatever their age" {
+	backups_dated 50 45 40 35
+	export BACKUP_NAME_TIME=%Y-%m-%d_%H-%M-%S RETENTION_KEEP=2
+	run -0 --separate-stderr "$EX/retention.sh" --delete
+	assert_equal "${#lines[@]}" 4
+	[[ $stderr == *"retention.sh: deleted 2 of the 4 backups"* ]]
+	run -0 keys
+	assert_output "$(printf '%s\n' "$BACKUP_PREFIX$(date -u -d '40 days ago' +%Y-%m-%d)_03-00-00.sql.gz"{,.counts} \
+		"$BACKUP_PREFIX$(date -u -d '35 days ago' +%Y-%m-%d)_03-00-00.sql.gz"{,.counts})"
+	run -0 --separate-stderr "$EX/retention.sh" --delete
+	assert_output ""
+	[[ $stderr == *"nothing to delete"* ]]
+}
+
+@test "retention.sh: a listing that fails deletes nothing: exit 1" {
+	BACKUP_PREFIX=s3://bkpipe-no-such-bucket/db/ run -1 --separate-stderr "$EX/retention.sh" --delete
+	[[ $stderr == *"retention.sh: could not list s3://bkpipe-no-such-bucket/db/; nothing was deleted"* ]]
 }
