@@ -8,7 +8,7 @@
 #include "sqlstmt.h"
 
 #define RING 1024		/* statements in flight, at most */
-#define BATCH 128		/* statements per Sync */
+#define BATCH 512		/* statements per Sync */
 #define BATCH_BYTES (1024 * 1024)
 
 struct slot {
