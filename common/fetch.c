@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -167,6 +168,7 @@ struct job {
 	uint64_t written;
 	char *err;
 	size_t errlen;
+	int werrno;		/* errno of a failed write */
 };
 
 /* Write in order: the output, the digests, the meter. 0 or OUT_*. */
@@ -175,6 +177,8 @@ emit(struct job *j, const void *p, size_t n)
 {
 	int r = j->fd < 0 ? 0 : out_write(j->fd, p, n);
 
+	if (r == OUT_ERROR)
+		j->werrno = errno;
 	if (r == 0) {
 		digest_update(&j->dg, p, n);
 		j->written += n;
@@ -245,7 +249,7 @@ get_range(struct s3 *s, struct job *j, int64_t start, int64_t end, unsigned char
 			s3_reply_free(&rep);
 			if (r.werr == OUT_EPIPE)
 				return -1;
-			snprintf(j->err, j->errlen, "write error on the output");
+			snprintf(j->err, j->errlen, "write error on the output: %s", strerror(j->werrno));
 			return EXIT_DATA;
 		}
 		if (status == EXIT_OK && *j->etag == '\0')
@@ -398,7 +402,8 @@ get_parallel(struct job *j)
 		if (r != 0) {
 			status = r == OUT_EPIPE ? -1 : EXIT_DATA;
 			if (r != OUT_EPIPE)
-				snprintf(j->err, j->errlen, "write error on the output");
+				snprintf(j->err, j->errlen, "write error on the output: %s",
+				    strerror(j->werrno));
 			p.stop = true;
 		}
 		sl->done = false;
@@ -442,16 +447,21 @@ fetch_object(const struct fetch_opts *o, const char *bucket, const char *key,
 		struct s3_request req = { .method = "HEAD", .bucket = bucket, .key = key,
 		    .headers = mode, .nheaders = 1 };
 
-		if ((status = s3_request(s, &req, &head)) != EXIT_OK) {
+		if ((status = s3_request(s, &req, &head)) != EXIT_OK &&
+		    head.status >= 400 && head.status < 500) {
 			/* A HEAD reply has no body to say why: ask again with a GET. */
-			if (head.status >= 400 && head.status < 500) {
-				static const char *const one[] = { "Range: bytes=0-0" };
-				struct s3_request get = { .method = "GET", .bucket = bucket, .key = key,
-				    .headers = one, .nheaders = 1, .max_body = 1 };
+			static const char *const one[] = { "Range: bytes=0-0" };
+			struct s3_request get = { .method = "GET", .bucket = bucket, .key = key,
+			    .headers = one, .nheaders = 1, .max_body = 1 };
 
+			s3_reply_free(&head);
+			if (s3_request(s, &get, &head) == EXIT_OK) {
+				/* It got through (the clock was corrected on the way). */
 				s3_reply_free(&head);
-				s3_request(s, &get, &head);
+				status = s3_request(s, &req, &head);
 			}
+		}
+		if (status != EXIT_OK) {
 			snprintf(err, errlen, "%s", s3_error(s));
 			goto done;
 		}

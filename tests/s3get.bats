@@ -126,6 +126,25 @@ setup() {
 	assert_equal "$(grep -c ' stall$' "$FP_LOG")" 1
 }
 
+@test "RequestTimeTooSkewed on the first HEAD: signed again with the server's clock, identical output" {
+	local date
+	date=$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S GMT')
+	fp_start "$S3_ENDPOINT"
+	fp_rules "[{\"method\": \"HEAD\", \"times\": 1, \"status\": 403, \"headers\": {\"Date\": \"$date\"}},
+		{\"method\": \"GET\", \"header\": \"Range\", \"times\": 1, \"status\": 403, \"headers\": {\"Date\": \"$date\"},
+		\"body\": \"<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message></Error>\"}]"
+	run -0 --separate-stderr bash -c 's3get -v -j 1 --endpoint-url "$1" "$2" | cmp - "$3"' _ "$FP_URL" "s3://$S3_BUCKET/single" "$D/single"
+	[[ $stderr == *"signing with its time"* ]]
+	assert_equal "$(grep -c ' 403$' "$FP_LOG")" 2
+}
+
+@test "a full disk: exit 1 and the reason, with one stream and with parts" {
+	run -1 --separate-stderr bash -c 's3get -j 1 "$1" >/dev/full' _ "s3://$S3_BUCKET/single"
+	[[ $stderr == *"write error on the output: No space left on device"* ]]
+	run -1 --separate-stderr bash -c 's3get -j 4 --part-size 1M "$1" >/dev/full' _ "s3://$S3_BUCKET/big"
+	[[ $stderr == *"write error on the output: No space left on device"* ]]
+}
+
 @test "503 SlowDown on some parts: retried, identical output" {
 	fp_start "$S3_ENDPOINT"
 	fp_rules '[{"method": "GET", "header": "Range", "times": 3, "status": 503,
