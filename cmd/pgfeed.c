@@ -46,7 +46,7 @@ static const char *const helptext[] = {
 "  -s, --schema-only         no table data",
 "      --section SECTION     pre-data, data or post-data (repeatable)",
 "      --with-indexes        with -t: also its indexes, constraints, triggers,",
-"                            defaults, policies and rules",
+"                            defaults, policies, rules and sequences",
 "      --into [SCHEMA.]NAME  restore the one table chosen with -t under this name",
 "",
 "Changing how it is restored:",
@@ -80,6 +80,17 @@ struct opts {
 	bool has_into;
 };
 
+/* A statement held back, and the text --emit writes for it. */
+struct held {
+	char *text;
+	size_t len, body;	/* the statement starts at text + body */
+	struct feed_where w;
+};
+
+struct seqname {
+	char schema[SQL_NAME_MAX], name[SQL_NAME_MAX];
+};
+
 /* The state of a run. */
 struct run {
 	struct opts *o;
@@ -99,6 +110,12 @@ struct run {
 	/* --into */
 	char src_schema[SQL_NAME_MAX], src_name[SQL_NAME_MAX];
 	bool have_src;
+	/* -t --with-indexes: a SEQUENCE entry held until its owner is known */
+	bool holding;
+	struct held *held;
+	size_t nheld, held_bytes;
+	struct seqname *seqs;		/* sequences that came with their tables */
+	size_t nseqs;
 	/* meta-commands */
 	char *restrict_key;
 	bool stop;			/* ON_ERROR_STOP */
@@ -474,6 +491,127 @@ entry_begin(struct run *r, const struct sql_item *it, const struct sql_stmt *st)
 	return 0;
 }
 
+#define HELD_MAX (1024 * 1024)
+
+static void
+held_drop(struct run *r)
+{
+	for (size_t i = 0; i < r->nheld; i++)
+		free(r->held[i].text);
+	free(r->held);
+	r->held = NULL;
+	r->nheld = r->held_bytes = 0;
+	r->holding = false;
+}
+
+/* Keep text (its statement at body) for later; false when there is too much. */
+static bool
+held_add(struct run *r, const char *text, size_t len, size_t body, const struct sql_item *it)
+{
+	struct held *h;
+
+	if (r->held_bytes + len > HELD_MAX)
+		return false;
+	if ((h = realloc(r->held, (r->nheld + 1) * sizeof(*h))) == NULL)
+		die(EXIT_DATA, "out of memory");
+	r->held = h;
+	h = &r->held[r->nheld++];
+	if ((h->text = malloc(len ? len : 1)) == NULL)
+		die(EXIT_DATA, "out of memory");
+	memcpy(h->text, text, len);
+	h->len = len;
+	h->body = body;
+	where(r, it, &h->w);
+	r->held_bytes += len;
+	return true;
+}
+
+static void
+seq_add(struct run *r, const char *schema, const char *name)
+{
+	struct seqname *n = realloc(r->seqs, (r->nseqs + 1) * sizeof(*n));
+
+	if (n == NULL)
+		die(EXIT_DATA, "out of memory");
+	r->seqs = n;
+	snprintf(n[r->nseqs].schema, sizeof(n->schema), "%s", schema);
+	snprintf(n[r->nseqs].name, sizeof(n->name), "%s", name);
+	r->nseqs++;
+}
+
+static bool
+seq_chosen(const struct run *r, const char *schema, const char *name)
+{
+	for (size_t i = 0; i < r->nseqs; i++)
+		if (strcmp(r->seqs[i].schema, schema) == 0 && strcmp(r->seqs[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * -t with --with-indexes also brings the sequences of the chosen tables'
+ * serial and identity columns. pg_dump writes a serial column's sequence
+ * before the entry that says whose it is (SEQUENCE OWNED BY), so it is
+ * held back until then. Returns 1 when the statement was dealt with here.
+ */
+static int
+owned_sequence(struct run *r, const struct sql_item *it, const struct sql_stmt *st, bool *skip)
+{
+	const struct sql_toc *t = it->toc;
+	const char *schema;
+
+	if (t == NULL || r->o->sel.n[SEL_TABLE] == 0 || !r->o->sel.with_indexes || r->o->has_into)
+		return 0;
+	schema = st->rel.schema[0] ? st->rel.schema : t->schema;
+	if (strcmp(t->type, "SEQUENCE") == 0 && r->holding) {
+		if (st->kind == STMT_ALTER_TABLE && st->has_rel) {
+			/* An identity column's sequence names its table. */
+			if (!sqlsel_table(&r->o->sel, schema, st->rel.name)) {
+				held_drop(r);
+				*skip = true;
+				return 1;
+			}
+			seq_add(r, t->schema, t->name);
+			r->holding = false;
+			return 2;	/* run the held statements, then this one */
+		}
+		if (!((r->o->no_owner && st->kind == STMT_OWNER) || (r->o->sel.no_acl && st->kind == STMT_GRANT)) &&
+		    !held_add(r, it->text, it->len, (size_t)(it->body - it->text), it))
+			held_drop(r);
+		*skip = true;
+		return 1;
+	}
+	if (strcmp(t->type, "SEQUENCE OWNED BY") == 0 && st->kind == STMT_OWNED_BY) {
+		if (r->nheld == 0 || !sqlsel_table(&r->o->sel, schema, st->rel.name)) {
+			held_drop(r);
+			*skip = true;
+			return 1;
+		}
+		seq_add(r, t->schema, t->name);
+		r->holding = false;
+		return 2;
+	}
+	return 0;
+}
+
+/* Run (or write) the statements held back. */
+static int
+held_run(struct run *r)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < r->nheld && rc == 0; i++) {
+		struct held *h = &r->held[i];
+
+		if (r->out)
+			emit(r, h->text, h->len);
+		else if (h->len > h->body)
+			rc = feed_stmt(r->feed, h->text + h->body, h->len - h->body, &h->w);
+	}
+	held_drop(r);
+	return rc;
+}
+
 /*
  * A statement outside pg_dump's entries (a psql script, or a dump without
  * its comments) while choosing: settings run; a table's definition or data
@@ -524,10 +662,23 @@ statement(struct run *r, const struct sql_item *it, bool *skip)
 	if (st.has_rel && toc && (strcmp(toc->type, "TABLE") == 0 ||
 	    strcmp(toc->type, "TABLE DATA") == 0 || !sqlsel_relation(toc->type)))
 		rel = &st.rel;
-	if (it->toc && rel == NULL && !sqlsel_relation(it->toc->type) && it->toc->id == r->toc_id)
+	if ((rc = owned_sequence(r, it, &st, skip)) == 1)
+		return 0;
+	if (rc == 2) {
+		want = true;
+		if (held_run(r) != 0)
+			return -1;
+	} else if (it->toc && rel == NULL && !sqlsel_relation(it->toc->type) && it->toc->id == r->toc_id) {
 		want = r->entry_sel;
-	else
+	} else {
 		want = sqlsel_entry(&r->o->sel, toc, rel);
+	}
+	/* What belongs to a sequence that came with its table comes too. */
+	if (!want && r->nseqs && it->toc && (r->o->sel.sections & sqlsel_section(it->toc)) && ((strcmp(it->toc->type, "SEQUENCE SET") == 0 &&
+	    seq_chosen(r, it->toc->schema, it->toc->name)) ||
+	    ((st.kind == STMT_COMMENT || st.kind == STMT_GRANT) && st.has_rel &&
+	    seq_chosen(r, st.rel.schema[0] ? st.rel.schema : it->toc->schema, st.rel.name))))
+		want = true;
 	if (it->toc)
 		r->entry_sel = want;
 	*skip = !want;
@@ -597,6 +748,15 @@ toc_item(struct run *r, const struct sql_item *it)
 	r->toc_id = it->toc->id;
 	r->entry_began = false;
 	r->entry_sel = sqlsel_entry(&r->o->sel, it->toc, NULL);
+	/* A sequence held back waits for the SEQUENCE OWNED BY entry after it. */
+	if (r->nheld && strcmp(it->toc->type, "SEQUENCE OWNED BY") != 0)
+		held_drop(r);
+	if (strcmp(it->toc->type, "SEQUENCE") == 0 && !r->entry_sel && r->o->sel.with_indexes &&
+	    r->o->sel.n[SEL_TABLE] > 0 && !r->o->has_into) {
+		r->holding = true;
+		if (r->out)
+			held_add(r, it->text, it->len, it->len, it);
+	}
 	if (r->out) {
 		/* Held back until the entry's first wanted statement. */
 		char *t = realloc(r->toc_text, it->len);
@@ -958,6 +1118,8 @@ out:
 	sqlr_free(r.rd);
 	free(r.toc_text);
 	free(r.restrict_key);
+	held_drop(&r);
+	free(r.seqs);
 	sqlsel_free(&o.sel);
 	sqlpat_free(&o.into);
 	if (fd != STDIN_FILENO)

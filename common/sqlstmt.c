@@ -396,6 +396,38 @@ sql_stmt_parse(const char *p, size_t len, bool std, struct sql_stmt *s)
 			insert_rows(&l, s);
 		}
 	} else if (sql_tok_is(&t, "alter")) {
+		struct sql_lex at = l;
+
+		if (accept(&at, "sequence") && parse_name(&at, p, &s->obj) && accept(&at, "owned") &&
+		    accept(&at, "by")) {
+			/* [schema.]table.column: the table is all but the last part. */
+			struct sql_name col;
+
+			s->has_obj = true;
+			if (parse_name(&at, p, &col) && col.schema[0]) {
+				struct sql_lex again = l;
+				struct sql_tok a;
+				char first[SQL_NAME_MAX];
+				int parts = 1;
+
+				/* Count the parts: three means a schema is named. */
+				accept(&again, "sequence");
+				parse_name(&again, p, &s->obj);
+				accept(&again, "owned");
+				accept(&again, "by");
+				sql_lex_next(&again, &a);
+				ident_text(&a, first);
+				while (accept(&again, ".") && sql_lex_next(&again, &a) != TOK_END)
+					parts++;
+				strcpy(s->rel.name, col.schema);
+				strcpy(s->rel.schema, parts == 3 ? first : "");
+				s->rel.start = col.start;
+				s->rel.end = col.end;
+				s->has_rel = true;
+				s->kind = STMT_OWNED_BY;
+			}
+			return;
+		}
 		if (accept(&l, "table")) {
 			if (accept(&l, "if"))
 				accept(&l, "exists");

@@ -59,6 +59,7 @@ enum sql_stmt_kind {
 	STMT_GRANT,		/* GRANT or REVOKE */
 	STMT_OWNER,		/* ALTER ... OWNER TO */
 	STMT_SESSION_AUTH,	/* SET/RESET SESSION AUTHORIZATION */
+	STMT_OWNED_BY,		/* ALTER SEQUENCE obj OWNED BY rel.column */
 };
 
 struct sql_stmt {

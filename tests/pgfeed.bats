@@ -1136,3 +1136,27 @@ not_sql() {
 		fail "no line with public.users's 200 rows: $stderr"
 	assert_dump "$D/expect.sql" "$db"
 }
+
+@test "pgfeed -t --with-indexes brings a dropped table back with its serial and identity sequences" {
+	local db dump=$T/seq.sql
+	db=$(newdb seq)
+	psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<-'SQL'
+		CREATE TABLE orders (id serial PRIMARY KEY, note text);
+		CREATE TABLE items (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		    order_id int REFERENCES orders (id));
+		INSERT INTO orders (note) SELECT 'n' || g FROM generate_series(1, 50) g;
+		INSERT INTO items (order_id) SELECT g FROM generate_series(1, 50) g;
+		COMMENT ON SEQUENCE orders_id_seq IS 'numbers the orders';
+		CREATE TABLE other (id serial);
+	SQL
+	pg_dump -d "$db" >"$dump"
+	fixture_unrestrict <"$dump" >"$T/expect.sql"
+	q 'DROP TABLE items, orders' "$db"
+	run -0 --separate-stderr pgfeed -1 -t orders -t items --with-indexes -f "$dump" "dbname=$db"
+	assert_dump "$T/expect.sql" "$db"
+	assert_equal "$(q "INSERT INTO orders (note) VALUES ('x') RETURNING id" "$db" | head -n 1)" 51
+	# Without --with-indexes, pg_restore -t's choice: no sequences, no defaults.
+	q 'DROP TABLE items, orders' "$db"
+	run -0 --separate-stderr pgfeed -1 -t orders -f "$dump" "dbname=$db"
+	assert_equal "$(q "SELECT count(*) FROM pg_class WHERE relname = 'orders_id_seq'" "$db")" 0
+}

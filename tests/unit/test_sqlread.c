@@ -261,6 +261,8 @@ test_stmt(void)
 	stmt("GRANT SELECT ON TABLE public.t TO bob;", STMT_GRANT, "public.t", "-", -1);
 	stmt("SET SESSION AUTHORIZATION alice;", STMT_SESSION_AUTH, "-", "-", -1);
 	stmt("SELECT 1;", STMT_OTHER, "-", "-", -1);
+	stmt("ALTER SEQUENCE public.t_id_seq OWNED BY public.t.id;", STMT_OWNED_BY, "public.t", "t_id_seq", -1);
+	stmt("ALTER SEQUENCE s OWNED BY t.id;", STMT_OWNED_BY, "t", "s", -1);
 	ok(sql_is_copy_from_stdin("COPY t FROM STDIN;", 18, true), "COPY FROM STDIN");
 	ok(!sql_is_copy_from_stdin("COPY (SELECT 'from stdin') TO stdout;", 37, true),
 	    "COPY TO with a string saying from stdin");
