@@ -1,0 +1,66 @@
+#!/usr/bin/env bats
+# docs/monitoring.md: the bkage commands it shows print what it says they
+# print, and its Prometheus rules pass promtool's checks and its tests.
+
+load lib/common
+
+DOC=$TESTS_DIR/../docs/monitoring.md
+
+# The fenced block that follows the first line matching REGEX.
+block_after() {
+	awk -v re="$1" '$0 ~ re { found = 1; next }
+		found && /^```/ { if (open) exit; open = 1; next }
+		open { print }' "$DOC"
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+	block_after '^`listing.txt` is what' >listing.txt
+	# shrunk.txt: the newest backup 1331200 bytes; unproven.txt: no newest .counts.
+	sed '/2026-01-26_03-00-00.sql.gz$/s/\t52428800\t/\t1331200\t/' listing.txt >shrunk.txt
+	grep -v '2026-01-26_03-00-00.sql.gz.counts$' listing.txt >unproven.txt
+}
+
+@test "the listing of monitoring.md is ten s3ls lines" {
+	assert_equal "$(wc -l <listing.txt)" 10
+	run -0 bash -c "cut -f 3 listing.txt | grep -c '^s3://backups/db/'"
+	assert_output 10
+}
+
+@test "every bkage command shown in monitoring.md prints what it shows" {
+	local cmd want got n=0
+	# Each "$ bkage ..." (or "$ printf ... | bkage") line, and the lines
+	# after it up to the next command or the end of the block.
+	while IFS= read -r -d '' entry; do
+		cmd=${entry%%$'\n'*}
+		want=${entry#*$'\n'}
+		got=$(bash -c "$cmd" 2>&1) || true
+		[[ $got == "$want" ]] || fail "\$ $cmd
+printed:
+$got
+the document says:
+$want"
+		n=$((n + 1))
+	done < <(awk '/^```/ { open = !open; if (!open && cmd != "") { printf "%s\n%s%c", cmd, out, 0; cmd = "" } next }
+		open && /^\$ / { if (cmd != "") printf "%s\n%s%c", cmd, out, 0; cmd = substr($0, 3); out = ""; if (cmd !~ /^(bkage |printf .*[|] *bkage)/) cmd = ""; next }
+		open && cmd != "" { out = out (out == "" ? "" : "\n") $0 }' "$DOC")
+	((n >= 9)) || fail "only $n bkage commands found in $DOC"
+}
+
+@test "the alert rules of monitoring.md pass promtool check rules and their own tests" {
+	command -v promtool >/dev/null || skip "promtool is not installed (Debian package prometheus)"
+	block_after '`bkpipe-rules.yml`:$' >bkpipe-rules.yml
+	block_after '`bkpipe-rules.test.yml`:$' >bkpipe-rules.test.yml
+	[[ -s bkpipe-rules.yml && -s bkpipe-rules.test.yml ]] || fail "the rule files were not found in $DOC"
+	run -0 promtool check rules bkpipe-rules.yml
+	assert_output --partial "SUCCESS: 4 rules found"
+	run -0 promtool test rules bkpipe-rules.test.yml
+	assert_output --partial "SUCCESS"
+}
+
+@test "bkage --format prometheus output passes promtool check metrics" {
+	command -v promtool >/dev/null || skip "promtool is not installed (Debian package prometheus)"
+	bkage -c 26h --match '\.(sql\.gz|dump)$' --group-by '^s3://backups/([^/]+)/' --format prometheus \
+		--now 2026-01-26T08:00:00Z listing.txt >bkpipe.prom || true
+	run -0 promtool check metrics <bkpipe.prom
+}
