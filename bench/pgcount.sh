@@ -53,31 +53,12 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 usec() { local t=${1/[.,]/}; echo $((10#$t)); }
 since() { calc %.1f "($(usec "$EPOCHREALTIME") - $(usec "$1")) / 1e6"; }
 
-# The tool NAME: $VAR if set, else NAME in PATH, else <repo>/NAME; empty
-# (with OPTIONAL) or fatal when there is none.
-tool() {
-	local name=$1 var=$2 optional=${3:-} path
-	if [[ -n ${!var:-} ]]; then
-		path=${!var}
-	else
-		path=$root/$name
-		[[ -x $path ]] || path=$(command -v "$name" 2>/dev/null) || path=$root/$name
-	fi
-	if [[ ! -x $path ]]; then
-		[[ -n $optional ]] && return 0
-		die "$name not found: make B=build/bench and put build/bench first in PATH, or set $var"
-	fi
-	echo "$path"
-}
-pgcount=$(tool pgcount PGCOUNT)
-gzcat_verify=$(tool gzcat-verify GZCAT_VERIFY optional)
-if [[ -n ${PGBENCH:-} ]]; then
-	pgbench=$PGBENCH
-else
-	pgbench=$(command -v pgbench 2>/dev/null) ||
-		pgbench=$(printf '%s\n' /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -n 1)
-fi
-[[ -x $pgbench ]] || die "pgbench not found (Debian package postgresql), or set PGBENCH"
+# shellcheck source=bench/pg-server.bash
+source "$root/bench/pg-server.bash"
+
+pgcount=$(bench_tool pgcount PGCOUNT)
+gzcat_verify=$(bench_tool gzcat-verify GZCAT_VERIFY optional)
+bench_pgbench
 for t in psql pg_dump createdb gzip; do
 	command -v "$t" >/dev/null || die "$t not found (Debian packages postgresql-client, gzip)"
 done
@@ -85,64 +66,12 @@ done
 
 # ------------------------------------------------------- scratch dir, server
 
-dir=$(mktemp -d /tmp/bench-pgcount.XXXXXX)
-# shellcheck source=tests/lib/pg.bash
-source "$root/tests/lib/pg.bash"
-export PG_TMPDIR=$dir
-unset BATS_FILE_TMPDIR
-
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	pg_stop main || { note "pgcount.sh: could not stop the PostgreSQL server in $dir"; rc=1; }
-	if ((rc != 0 && rc < 128)) || [[ ${BENCH_KEEP:-0} == 1 ]]; then
-		note "keeping $dir"
-	else
-		rm -rf -- "$dir"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
+bench_pg_server pgcount
 t_all=$EPOCHREALTIME
-note "starting PostgreSQL in $dir ..."
-pg_start main || die "PostgreSQL did not start"
-server_version=$(psql -X -At -c 'SHOW server_version')
+bench_pg_start
 parallel=$(psql -X -At -c 'SHOW max_parallel_workers_per_gather')
 
 # ------------------------------------------------------------ the database
-
-# make_db NAME SCALE: pgbench's tables at SCALE, and SCALE x 8000 rows of
-# text in public.notes (about 20% of the plain dump).
-make_db() {
-	local db=$1 s=$2
-	createdb "$db"
-	"$pgbench" -i -q -s "$s" "$db" >"$dir/pgbench-$db.log" 2>&1 ||
-		{ tail -n 5 "$dir/pgbench-$db.log" >&2; die "pgbench -i -s $s $db failed"; }
-	psql -X -q -v ON_ERROR_STOP=1 -v rows=$((s * 8000)) -d "$db" <<-'EOF' || die "filling $db.notes failed"
-		CREATE TABLE public.notes (
-		    id bigint NOT NULL,
-		    author text NOT NULL,
-		    created_at timestamp with time zone NOT NULL,
-		    body text
-		);
-		INSERT INTO public.notes
-		SELECT g, 'user' || (g % 5000),
-		       timestamptz '2024-01-01 00:00:00+00' + g * interval '7 seconds',
-		       CASE WHEN g % 10 = 0
-		            THEN E'tab\there, line\nbreak, back\\slash, ''quote'', "dq", '
-		                 || chr(252) || chr(239) || chr(8364) || ' '
-		            ELSE '' END
-		       || left((SELECT string_agg(md5(g || '/' || k), ' ' ORDER BY k)
-		                FROM generate_series(1, 12) AS k), 40 + (g * 37) % 360)
-		FROM generate_series(1, :rows) AS g;
-		ALTER TABLE ONLY public.notes ADD CONSTRAINT notes_pkey PRIMARY KEY (id);
-		CREATE INDEX notes_created_at_idx ON public.notes (created_at);
-		VACUUM ANALYZE public.notes;
-	EOF
-}
 
 # Row counts of database $1 by count(*), in pgcount's format: SCHEMA.TABLE
 # quoted by quote_ident, a TAB, the count; sorted bytewise.
@@ -158,15 +87,10 @@ counts() {
 }
 
 start=$EPOCHREALTIME
-note "creating the database: pgbench -i -s $scale + notes ..."
-make_db src "$scale"
+bench_pg_make_db src "$scale" "the database"
 note "  took $(since "$start") s"
-sql=$dir/dump.sql
-gz=$sql.gz
 start=$EPOCHREALTIME
-note "dumping it (plain) and compressing the dump with gzip -6 ..."
-pg_dump -d src -f "$sql"
-gzip -6 -n -c -- "$sql" >"$gz"
+bench_pg_gzip_dump src
 note "  took $(since "$start") s"
 start=$EPOCHREALTIME
 note "restoring the dump with psql -f into database restored ..."
@@ -174,8 +98,6 @@ createdb restored
 psql -X -q -v ON_ERROR_STOP=1 -f "$sql" -d restored >/dev/null || die "psql -f $sql failed"
 restore_s=$(since "$start")
 note "  took $restore_s s"
-sql_bytes=$(stat -c %s -- "$sql")
-gz_bytes=$(stat -c %s -- "$gz")
 want=$(counts src)
 tables=$(wc -l <<<"$want")
 total_rows=$(awk -F '\t' '{ n += $2 } END { printf "%d", n }' <<<"$want")
@@ -214,10 +136,7 @@ note "checking pgcount's counts against count(*) on the source ..."
 for i in "${!labels[@]}"; do
 	[[ ${labels[i]} == *pgcount* ]] || continue
 	got=$(run_tool "$i") || die "${labels[i]} failed"
-	[[ $got == "$want" ]] || {
-		diff <(echo "$want") <(echo "$got") | head -n 10 >&2
-		die "${labels[i]}: counts differ from count(*) on the source (< count(*), > pgcount)"
-	}
+	bench_same "$want" "$got" "${labels[i]}: counts differ from count(*) on the source (< count(*), > pgcount)"
 done
 # And the others' output is the dump.
 for i in "${!labels[@]}"; do
@@ -255,24 +174,8 @@ done
 # ------------------------------------------------------------------ report
 
 read -r load_after _ _ _ </proc/loadavg 2>/dev/null || load_after='?'
-# A warning when the load average says other work shared the CPUs.
-busy_note() {
-	awk -v a="$load" -v b="$load_after" -v n="$(nproc)" 'BEGIN {
-		if (a + 0 > n / 2 || b + 0 > n / 2)
-			print " (other work on the machine: wall times include waiting for a CPU)" }'
-}
 
 idx() { local i; for i in "${!labels[@]}"; do [[ ${labels[i]} == "$1" ]] && { echo "$i"; return; }; done; }
-cpu_model=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-mem=$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576; exit }' /proc/meminfo 2>/dev/null || true)
-mib() { calc %.1f "$1 / 1048576"; }
-
-# Prints the row of the targets table for "value OP want", with PASS or MISS.
-verdict() {
-	local what=$1 value=$2 op=$3 want=$4 ok
-	ok=$(calc %d "(($value $op $want) ? 1 : 0)")
-	printf '| %s | %s | %s %s | %s |\n' "$what" "$value" "$op" "$want" "$([[ $ok == 1 ]] && echo PASS || echo MISS)"
-}
 
 gz_i=$(idx "gzip -dc")
 pc_i=$(idx "pgcount --dump")
@@ -288,10 +191,10 @@ mkdir -p -- "$(dirname -- "$results")"
 	echo "# pgcount: counting a dump, and a database"
 	echo
 	echo "- run: $(date -u '+%Y-%m-%d %H:%M UTC'), bench/pgcount.sh, BENCH_SCALE=$scale, best of $rounds interleaved rounds"
-	echo "- machine: $(uname -sr), $(nproc) CPUs (${cpu_model:-unknown CPU}), ${mem:-? GiB} RAM; load average $load before timing, $load_after after$(busy_note)"
+	bench_machine
 	echo "- server: PostgreSQL $server_version on the same machine, Unix socket, fsync=off (tests/lib/pg.bash), max_parallel_workers_per_gather $parallel"
 	echo "- pgcount: $pgcount ($("$pgcount" --version 2>&1 | head -n 1))${gzcat_verify:+; gzcat-verify: $gzcat_verify}; $(gzip --version | head -n 1)"
-	echo "- dump: pg_dump (plain) of pgbench -i -s $scale plus $((scale * 8000)) rows of text (table notes): $sql_bytes bytes ($(mib "$sql_bytes") MiB)$size_note, $tables tables, $total_rows rows; gzip -6: $gz_bytes bytes ($(mib "$gz_bytes") MiB, $(calc %.1f "$sql_bytes / $gz_bytes")x)"
+	echo "- dump: pg_dump (plain) of pgbench -i -s $scale plus $((scale * 8000)) rows of text (table notes): $sql_bytes bytes ($(bench_mib "$sql_bytes") MiB)$size_note, $tables tables, $total_rows rows; gzip -6: $gz_bytes bytes ($(bench_mib "$gz_bytes") MiB, $(calc %.1f "$sql_bytes / $gz_bytes")x)"
 	echo "- restored with psql -f into database restored in $restore_s s (untimed); every pgcount row's counts checked against count(*) on the source"
 	echo "- wall: best of $rounds; MB/s: 10^6 bytes of the plain dump a second (written by gzip -dc and gzcat-verify, read by pgcount --dump); files from the page cache; CPU (user + system) and max RSS from /usr/bin/time (for the piped row, pgcount's)"
 	echo
@@ -318,12 +221,9 @@ mkdir -p -- "$(dirname -- "$results")"
 			printf "| %s | %.3f | %.0f | %.2f | %s | %d |\n", l, us / 1e6, rows * 1e6 / us, us / ref, c, m }'
 	done
 	echo
-	echo "## Targets"
-	echo
-	echo "| target | measured | want | verdict |"
-	echo "|---|--:|--:|---|"
-	verdict "pgcount --dump rate / gzip -dc output rate" "$rate_ratio" ">=" 2
-	verdict "pgcount --dump max RSS, KiB" "${rss[$pc_i]}" "<=" 16384
+	bench_targets
+	bench_verdict "pgcount --dump rate / gzip -dc output rate" "$rate_ratio" ">=" 2
+	bench_verdict "pgcount --dump max RSS, KiB" "${rss[$pc_i]}" "<=" 16384
 	echo
 	echo "No target for database mode: -j 2 takes $(calc %.2f "${best[$j2_i]} / ${best[$j1_i]}") of -j 1's time" \
 		"(the largest table, public.pgbench_accounts, holds" \

@@ -60,26 +60,11 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 usec() { local t=${1/[.,]/}; echo $((10#$t)); }
 since() { calc %.1f "($(usec "$EPOCHREALTIME") - $(usec "$1")) / 1e6"; }
 
-# The tool NAME: $VAR if set, else NAME in PATH, else <repo>/NAME.
-tool() {
-	local name=$1 var=$2 path
-	if [[ -n ${!var:-} ]]; then
-		path=${!var}
-	else
-		path=$root/$name
-		[[ -x $path ]] || path=$(command -v "$name" 2>/dev/null) || path=$root/$name
-	fi
-	[[ -x $path ]] || die "$name not found: make B=build/bench and put build/bench first in PATH, or set $var"
-	echo "$path"
-}
-pgfeed=$(tool pgfeed PGFEED)
-if [[ -n ${PGBENCH:-} ]]; then
-	pgbench=$PGBENCH
-else
-	pgbench=$(command -v pgbench 2>/dev/null) ||
-		pgbench=$(printf '%s\n' /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -n 1)
-fi
-[[ -x $pgbench ]] || die "pgbench not found (Debian package postgresql), or set PGBENCH"
+# shellcheck source=bench/pg-server.bash
+source "$root/bench/pg-server.bash"
+
+pgfeed=$(bench_tool pgfeed PGFEED)
+bench_pgbench
 for t in psql pg_dump pg_restore createdb dropdb; do
 	command -v "$t" >/dev/null || die "$t not found (Debian package postgresql-client)"
 done
@@ -87,83 +72,15 @@ done
 
 # ------------------------------------------------------- scratch dir, server
 
-dir=$(mktemp -d /tmp/bench-pgfeed.XXXXXX)
-# shellcheck source=tests/lib/pg.bash
-source "$root/tests/lib/pg.bash"
-export PG_TMPDIR=$dir
-unset BATS_FILE_TMPDIR
-
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	pg_stop main || { note "pgfeed.sh: could not stop the PostgreSQL server in $dir"; rc=1; }
-	if ((rc != 0 && rc < 128)) || [[ ${BENCH_KEEP:-0} == 1 ]]; then
-		note "keeping $dir"
-	else
-		rm -rf -- "$dir"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
+bench_pg_server pgfeed
 t_all=$EPOCHREALTIME
-note "starting PostgreSQL in $dir ..."
-pg_start main || die "PostgreSQL did not start"
-pm_pid=$(head -n 1 "$dir/pg-main/data/postmaster.pid")
-server_version=$(psql -X -At -c 'SHOW server_version')
-tck=$(getconf CLK_TCK)
+bench_pg_start
 
 # ----------------------------------------------------------- the databases
 
-# make_db NAME SCALE: pgbench's tables at SCALE, and SCALE x 8000 rows of
-# text in public.notes (about 20% of the plain dump).
-make_db() {
-	local db=$1 s=$2
-	createdb "$db"
-	"$pgbench" -i -q -s "$s" "$db" >"$dir/pgbench-$db.log" 2>&1 ||
-		{ tail -n 5 "$dir/pgbench-$db.log" >&2; die "pgbench -i -s $s $db failed"; }
-	psql -X -q -v ON_ERROR_STOP=1 -v rows=$((s * 8000)) -d "$db" <<-'EOF' || die "filling $db.notes failed"
-		CREATE TABLE public.notes (
-		    id bigint NOT NULL,
-		    author text NOT NULL,
-		    created_at timestamp with time zone NOT NULL,
-		    body text
-		);
-		INSERT INTO public.notes
-		SELECT g, 'user' || (g % 5000),
-		       timestamptz '2024-01-01 00:00:00+00' + g * interval '7 seconds',
-		       CASE WHEN g % 10 = 0
-		            THEN E'tab\there, line\nbreak, back\\slash, ''quote'', "dq", '
-		                 || chr(252) || chr(239) || chr(8364) || ' '
-		            ELSE '' END
-		       || left((SELECT string_agg(md5(g || '/' || k), ' ' ORDER BY k)
-		                FROM generate_series(1, 12) AS k), 40 + (g * 37) % 360)
-		FROM generate_series(1, :rows) AS g;
-		ALTER TABLE ONLY public.notes ADD CONSTRAINT notes_pkey PRIMARY KEY (id);
-		CREATE INDEX notes_created_at_idx ON public.notes (created_at);
-		VACUUM ANALYZE public.notes;
-	EOF
-}
-
-# Prints, per table of database $1, "TABLE ROWS HASH": a fingerprint of its
-# content, to compare a restore with its source.
-fingerprint() {
-	psql -X -At -F ' ' -v ON_ERROR_STOP=1 -d "$1" <<-'EOF'
-		SELECT format('SELECT %L, count(*), coalesce(sum(hashtext(t::text)::bigint), 0) FROM %s AS t',
-		              c.oid::regclass, c.oid::regclass)
-		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-		ORDER BY 1 \gexec
-	EOF
-}
-
 start=$EPOCHREALTIME
-note "creating the COPY-heavy database: pgbench -i -s $scale + notes ..."
-make_db src "$scale"
-note "creating the --inserts database: pgbench -i -s $ins_scale + notes ..."
-make_db ins "$ins_scale"
+bench_pg_make_db src "$scale" "the COPY-heavy database"
+bench_pg_make_db ins "$ins_scale" "the --inserts database"
 note "  took $(since "$start") s"
 
 copy_sql=$dir/copy.sql
@@ -175,8 +92,8 @@ pg_dump -d src -f "$copy_sql"
 pg_dump -d src -Fc -f "$custom"
 pg_dump -d ins --inserts -f "$ins_sql"
 note "  took $(since "$start") s"
-fp_src=$(fingerprint src)
-fp_ins=$(fingerprint ins)
+fp_src=$(bench_pg_fingerprint src)
+fp_ins=$(bench_pg_fingerprint ins)
 dropdb ins
 copy_bytes=$(stat -c %s -- "$copy_sql")
 ins_bytes=$(stat -c %s -- "$ins_sql")
@@ -195,69 +112,22 @@ if ((extra)); then
 	ins_tools+=("pgfeed -1")
 fi
 
-# Clock ticks of CPU time the server has used: "ENDED LIVE", ENDED being
-# its children that the postmaster has reaped (session backends, parallel
-# and autovacuum workers), LIVE its running processes.
-server_ticks() {
-	local p
-	# cat, not awk on the files: a process may end meanwhile.
-	{
-		cat "/proc/$pm_pid/stat"
-		for p in $(ps --ppid "$pm_pid" -o pid=); do cat "/proc/$p/stat" 2>/dev/null || true; done
-	} | awk -v pm="$pm_pid" '
-		{ pid = $1; sub(/^.*\) /, ""); split($0, f, " ")
-		  live += f[12] + f[13]; if (pid == pm) ended = f[14] + f[15] }
-		END { print ended + 0, live + 0 }'
-}
-
-# Waits (up to 10 s) until no session of database $1 is left, and the
-# postmaster has reaped every child that ended (its CPU time is then in
-# the postmaster's).
-wait_sessions() {
-	local out i
-	for ((i = 0; i < 200; i++)); do
-		out=$'\n'$(ps --ppid "$pm_pid" -o stat=,args=)
-		# A session, or a child that is ending: a zombie, or one whose
-		# command line is gone already (ps shows [postgres]).
-		[[ $out == *" postgres: postgres $1 "* || $out == *$'\n'Z* || $out == *" ["* ]] || return 0
-		sleep 0.05
-	done
-	note "note: sessions of $1 still running"
-}
-
-fresh_db() {
-	dropdb --if-exists "$target"
-	createdb "$target"
-	psql -X -q -c CHECKPOINT
-	wait_sessions postgres
-}
-
 # measure LABEL DATASET: restores into a fresh database; sets m_us (wall
 # time), m_client (CPU seconds), m_rss (KiB), m_backend and m_other
 # (server CPU seconds).
 tf=$dir/time.txt
 measure() {
-	local t0 t1 e0 l0 e1 l1 e2 l2 i user sys
-	fresh_db
-	read -r e0 l0 < <(server_ticks)
+	local t0 t1 user sys
+	bench_pg_fresh_db "$target"
+	bench_pg_cpu_start
 	t0=$EPOCHREALTIME
 	run_tool "$1" "$2" /usr/bin/time -f '%U %S %M' -o "$tf" ||
 		{ tail -n 5 "$tf" >&2; die "$1 failed to restore the $2 dump"; }
 	t1=$EPOCHREALTIME
-	wait_sessions "$target"
-	read -r e1 l1 < <(server_ticks)
-	# Until the reaped children's time holds still (none reaped meanwhile).
-	for ((i = 0; i < 20; i++)); do
-		sleep 0.1
-		read -r e2 l2 < <(server_ticks)
-		((e2 != e1)) || break
-		e1=$e2 l1=$l2
-	done
+	bench_pg_cpu_end "$target"
 	read -r user sys m_rss < <(tail -n 1 "$tf")
 	m_us=$(($(usec "$t1") - $(usec "$t0")))
 	m_client=$(calc %.2f "$user + $sys")
-	m_backend=$(calc %.2f "($e1 - $e0) / $tck")
-	m_other=$(calc %.2f "($l1 - $l0) / $tck")
 }
 
 # run_tool LABEL DATASET [WRAPPER...]: the restore into database $target,
@@ -285,7 +155,7 @@ read -r load _ _ _ </proc/loadavg 2>/dev/null || load='?'
 
 # bench DATASET TOOLS...: each tool's first restore checked, then timed.
 bench_set() {
-	local set=$1 fp_want fp_got r k n label key order
+	local set=$1 fp_want r k n label key order
 	shift
 	local tools=("$@")
 	n=${#tools[@]}
@@ -301,11 +171,7 @@ bench_set() {
 			key=$set/$label
 			measure "$label" "$set"
 			if ((r == 0)); then
-				fp_got=$(fingerprint "$target")
-				[[ $fp_got == "$fp_want" ]] || {
-					diff <(echo "$fp_want") <(echo "$fp_got") | head -n 10 >&2
-					die "$label: the restored $set database differs from its source (< source, > restore)"
-				}
+				bench_pg_check "$target" "$fp_want" "$label: the restored $set database"
 			fi
 			if [[ -z ${best[$key]:-} ]] || ((m_us < best[$key])); then
 				best[$key]=$m_us client[$key]=$m_client backend[$key]=$m_backend other[$key]=$m_other
@@ -326,25 +192,8 @@ dropdb --if-exists "$target"
 # ------------------------------------------------------------------ report
 
 read -r load_after _ _ _ </proc/loadavg 2>/dev/null || load_after='?'
-# A warning when the load average says other work shared the CPUs.
-busy_note() {
-	awk -v a="$load" -v b="$load_after" -v n="$(nproc)" 'BEGIN {
-		if (a + 0 > n / 2 || b + 0 > n / 2)
-			print " (other work on the machine: wall times include waiting for a CPU)" }'
-}
-
-cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-mem=$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576; exit }' /proc/meminfo 2>/dev/null || true)
-mib() { calc %.1f "$1 / 1048576"; }
 size_note() { # BYTES WANT_MIB
 	if (($1 < $2 * 1048576)); then echo " (below the issue's $2 MiB: a quick run)"; fi
-}
-
-# Prints PASS or MISS and the row of the targets table for "value OP want".
-verdict() {
-	local what=$1 value=$2 op=$3 want=$4 ok
-	ok=$(calc %d "(($value $op $want) ? 1 : 0)")
-	printf '| %s | %s | %s %s | %s |\n' "$what" "$value" "$op" "$want" "$([[ $ok == 1 ]] && echo PASS || echo MISS)"
 }
 
 table() { # DATASET BYTES TOOLS...
@@ -377,31 +226,28 @@ ins_ratio=$(calc %.2f "${best[ins/pgfeed]} / ${best[ins/psql -f]}")
 	echo "# pgfeed vs psql -f: restoring plain dumps"
 	echo
 	echo "- run: $(date -u '+%Y-%m-%d %H:%M UTC'), bench/pgfeed.sh, BENCH_SCALE=$scale, best of $rounds rounds"
-	echo "- machine: $(uname -sr), $(nproc) CPUs (${cpu:-unknown CPU}), ${mem:-? GiB} RAM; load average $load before timing, $load_after after$(busy_note)"
+	bench_machine
 	echo "- server: PostgreSQL $server_version on the same machine, Unix socket, fsync=off, synchronous_commit=off, full_page_writes=off (tests/lib/pg.bash), other settings default"
 	echo "- pgfeed: $pgfeed ($("$pgfeed" --version 2>&1 | head -n 1)); psql, pg_dump, pg_restore $(psql --version | awk '{ print $3 }')"
-	echo "- COPY-heavy dump: pgbench -i -s $scale plus $((scale * 8000)) rows of text (table notes): plain $copy_bytes bytes ($(mib "$copy_bytes") MiB)$(size_note "$copy_bytes" 1024); custom format (pg_dump -Fc, default compression) $(mib "$custom_bytes") MiB"
-	echo "- --inserts dump: pgbench -i -s $ins_scale plus $((ins_scale * 8000)) rows of notes: $ins_bytes bytes ($(mib "$ins_bytes") MiB)$(size_note "$ins_bytes" 200), $ins_stmts INSERT statements"
+	echo "- COPY-heavy dump: pgbench -i -s $scale plus $((scale * 8000)) rows of text (table notes): plain $copy_bytes bytes ($(bench_mib "$copy_bytes") MiB)$(size_note "$copy_bytes" 1024); custom format (pg_dump -Fc, default compression) $(bench_mib "$custom_bytes") MiB"
+	echo "- --inserts dump: pgbench -i -s $ins_scale plus $((ins_scale * 8000)) rows of notes: $ins_bytes bytes ($(bench_mib "$ins_bytes") MiB)$(size_note "$ins_bytes" 200), $ins_stmts INSERT statements"
 	echo "- each restore into a fresh database (created and checkpointed, untimed), input from the page cache; every tool's first restore compared with the source (rows and a hash of every row)"
 	echo "- wall: best of $rounds (order reversed each round); MB/s: plain dump bytes / wall (10^6 bytes/s); client CPU (user + system) and max RSS from /usr/bin/time; backend CPU: the session backends (and any worker) the server ended during the run; other server CPU: checkpointer, WAL writer and the like"
 	echo
-	echo "## COPY-heavy dump ($(mib "$copy_bytes") MiB)"
+	echo "## COPY-heavy dump ($(bench_mib "$copy_bytes") MiB)"
 	echo
 	table copy "$copy_bytes" "${copy_tools[@]}"
 	echo
-	echo "pg_restore reads the custom-format dump ($(mib "$custom_bytes") MiB, compressed), not the plain one; its MB/s is that of the plain dump's bytes, for comparison."
+	echo "pg_restore reads the custom-format dump ($(bench_mib "$custom_bytes") MiB, compressed), not the plain one; its MB/s is that of the plain dump's bytes, for comparison."
 	echo
-	echo "## --inserts dump ($(mib "$ins_bytes") MiB, $ins_stmts INSERTs)"
+	echo "## --inserts dump ($(bench_mib "$ins_bytes") MiB, $ins_stmts INSERTs)"
 	echo
 	table ins "$ins_bytes" "${ins_tools[@]}"
 	echo
-	echo "## Targets"
-	echo
-	echo "| target | measured | want | verdict |"
-	echo "|---|--:|--:|---|"
-	verdict "COPY-heavy: pgfeed time / psql time" "$copy_ratio" "<=" 0.80
-	verdict "--inserts: pgfeed time / psql time" "$ins_ratio" "<=" 0.33
-	verdict "pgfeed max RSS, KiB (all runs)" "$pgfeed_rss" "<=" 32768
+	bench_targets
+	bench_verdict "COPY-heavy: pgfeed time / psql time" "$copy_ratio" "<=" 0.80
+	bench_verdict "--inserts: pgfeed time / psql time" "$ins_ratio" "<=" 0.33
+	bench_verdict "pgfeed max RSS, KiB (all runs)" "$pgfeed_rss" "<=" 32768
 	echo
 	echo "Server-bound check, backend CPU of wall time (best runs): COPY-heavy psql $(busy "copy/psql -f")," \
 		"pgfeed $(busy copy/pgfeed); --inserts psql $(busy "ins/psql -f"), pgfeed $(busy ins/pgfeed)." \

@@ -72,28 +72,13 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 usec() { local t=${1/[.,]/}; echo $((10#$t)); }
 since() { calc %.1f "($(usec "$EPOCHREALTIME") - $(usec "$1")) / 1e6"; }
 
-# The tool NAME: $VAR if set, else NAME in PATH, else <repo>/NAME.
-tool() {
-	local name=$1 var=$2 path
-	if [[ -n ${!var:-} ]]; then
-		path=${!var}
-	else
-		path=$root/$name
-		[[ -x $path ]] || path=$(command -v "$name" 2>/dev/null) || path=$root/$name
-	fi
-	[[ -x $path ]] || die "$name not found: make B=build/bench and put build/bench first in PATH, or set $var"
-	echo "$path"
-}
-s3get=$(tool s3get S3GET)
-gzcat_verify=$(tool gzcat-verify GZCAT_VERIFY)
-pgfeed=$(tool pgfeed PGFEED)
-if [[ -n ${PGBENCH:-} ]]; then
-	pgbench=$PGBENCH
-else
-	pgbench=$(command -v pgbench 2>/dev/null) ||
-		pgbench=$(printf '%s\n' /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -n 1)
-fi
-[[ -x $pgbench ]] || die "pgbench not found (Debian package postgresql), or set PGBENCH"
+# shellcheck source=bench/pg-server.bash
+source "$root/bench/pg-server.bash"
+
+s3get=$(bench_tool s3get S3GET)
+gzcat_verify=$(bench_tool gzcat-verify GZCAT_VERIFY)
+pgfeed=$(bench_tool pgfeed PGFEED)
+bench_pgbench
 for t in psql pg_dump createdb dropdb gzip gunzip; do
 	command -v "$t" >/dev/null || die "$t not found (Debian packages postgresql-client, gzip)"
 done
@@ -109,84 +94,19 @@ fi
 # shellcheck source=bench/s3-server.bash
 source "$root/bench/s3-server.bash"
 bench_s3_server pipeline
-# shellcheck source=tests/lib/pg.bash
-source "$root/tests/lib/pg.bash"
-export PG_TMPDIR=$dir
-
-# Stops PostgreSQL, then the S3 server (bench_s3_cleanup, which exits).
-cleanup() {
-	local rc=$?
-	set +e
-	pg_stop main || { note "pipeline.sh: could not stop the PostgreSQL server in $dir"; rc=1; }
-	(exit "$rc")
-	bench_s3_cleanup
-}
-trap cleanup EXIT
-
+# PostgreSQL in the same scratch dir; stopped first at exit.
+bench_pg_server pipeline
 t_all=$EPOCHREALTIME
-note "starting PostgreSQL in $dir ..."
-pg_start main || die "PostgreSQL did not start"
-pm_pid=$(head -n 1 "$dir/pg-main/data/postmaster.pid")
-server_version=$(psql -X -At -c 'SHOW server_version')
-tck=$(getconf CLK_TCK)
+bench_pg_start
 
 # --------------------------------------------------------------- the dump
 
-# make_db NAME SCALE: pgbench's tables at SCALE, and SCALE x 8000 rows of
-# text in public.notes (about 20% of the plain dump).
-make_db() {
-	local db=$1 s=$2
-	createdb "$db"
-	"$pgbench" -i -q -s "$s" "$db" >"$dir/pgbench-$db.log" 2>&1 ||
-		{ tail -n 5 "$dir/pgbench-$db.log" >&2; die "pgbench -i -s $s $db failed"; }
-	psql -X -q -v ON_ERROR_STOP=1 -v rows=$((s * 8000)) -d "$db" <<-'EOF' || die "filling $db.notes failed"
-		CREATE TABLE public.notes (
-		    id bigint NOT NULL,
-		    author text NOT NULL,
-		    created_at timestamp with time zone NOT NULL,
-		    body text
-		);
-		INSERT INTO public.notes
-		SELECT g, 'user' || (g % 5000),
-		       timestamptz '2024-01-01 00:00:00+00' + g * interval '7 seconds',
-		       CASE WHEN g % 10 = 0
-		            THEN E'tab\there, line\nbreak, back\\slash, ''quote'', "dq", '
-		                 || chr(252) || chr(239) || chr(8364) || ' '
-		            ELSE '' END
-		       || left((SELECT string_agg(md5(g || '/' || k), ' ' ORDER BY k)
-		                FROM generate_series(1, 12) AS k), 40 + (g * 37) % 360)
-		FROM generate_series(1, :rows) AS g;
-		ALTER TABLE ONLY public.notes ADD CONSTRAINT notes_pkey PRIMARY KEY (id);
-		CREATE INDEX notes_created_at_idx ON public.notes (created_at);
-		VACUUM ANALYZE public.notes;
-	EOF
-}
-
-# Prints, per table of database $1, "TABLE ROWS HASH": a fingerprint of its
-# content, to compare a restore with its source.
-fingerprint() {
-	psql -X -At -F ' ' -v ON_ERROR_STOP=1 -d "$1" <<-'EOF'
-		SELECT format('SELECT %L, count(*), coalesce(sum(hashtext(t::text)::bigint), 0) FROM %s AS t',
-		              c.oid::regclass, c.oid::regclass)
-		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-		ORDER BY 1 \gexec
-	EOF
-}
-
 start=$EPOCHREALTIME
-note "creating the database: pgbench -i -s $scale + notes ..."
-make_db src "$scale"
-sql=$dir/dump.sql
-gz=$sql.gz
-note "dumping it (plain) and compressing the dump with gzip -6 ..."
-pg_dump -d src -f "$sql"
-gzip -6 -n -c -- "$sql" >"$gz"
-fp_src=$(fingerprint src)
+bench_pg_make_db src "$scale" "the database"
+bench_pg_gzip_dump src
+fp_src=$(bench_pg_fingerprint src)
 dropdb src
 note "  took $(since "$start") s"
-sql_bytes=$(stat -c %s -- "$sql")
-gz_bytes=$(stat -c %s -- "$gz")
 
 # ----------------------------------------------------------- the S3 object
 
@@ -211,34 +131,6 @@ cat -- "$sql" "$gz" >/dev/null
 target=restore
 dl=$dir/download.sql.gz
 
-# Clock ticks of CPU time of the server's children that the postmaster has
-# reaped: the session backends (and parallel and autovacuum workers).
-ended_ticks() {
-	awk '{ sub(/^.*\) /, ""); split($0, f, " "); print f[14] + f[15] }' "/proc/$pm_pid/stat"
-}
-
-# Waits (up to 10 s) until no session of database $1 is left, and the
-# postmaster has reaped every child that ended (its CPU time is then in
-# the postmaster's).
-wait_sessions() {
-	local out i
-	for ((i = 0; i < 200; i++)); do
-		out=$'\n'$(ps --ppid "$pm_pid" -o stat=,args=)
-		# A session, or a child that is ending: a zombie, or one whose
-		# command line is gone already (ps shows [postgres]).
-		[[ $out == *" postgres: postgres $1 "* || $out == *$'\n'Z* || $out == *" ["* ]] || return 0
-		sleep 0.05
-	done
-	note "note: sessions of $1 still running"
-}
-
-fresh_db() {
-	dropdb --if-exists "$target"
-	createdb "$target"
-	psql -X -q -c CHECKPOINT
-	wait_sessions postgres
-}
-
 # The max RSS (KiB) in /usr/bin/time's file $1.
 kib() { tail -n 1 -- "$1"; }
 psql_restore=(psql -X -q -v ON_ERROR_STOP=1)
@@ -249,11 +141,11 @@ restores=(sequential peers bkpipe "pgfeed -1 alone" "pgfeed -1 from a pipe")
 # sequential procedure's three times, us), m_rss (the stages' max RSS, KiB,
 # space-separated) and m_backend (CPU seconds of the backends).
 run_row() {
-	local row=$1 t0 t1 t2 t3 e0=0 e1=0 e2 i T=/usr/bin/time
+	local row=$1 t0 t1 t2 t3 T=/usr/bin/time
 	local -a f=("$dir/time.0" "$dir/time.1" "$dir/time.2")
-	case $row in sequential | peers | bkpipe | *pgfeed*) fresh_db ;; esac
+	case $row in sequential | peers | bkpipe | *pgfeed*) bench_pg_fresh_db "$target" ;; esac
 	rm -f -- "$dl" "${dl%.gz}"
-	e0=$(ended_ticks)
+	bench_pg_cpu_start
 	t0=$EPOCHREALTIME
 	case $row in
 	sequential)
@@ -294,20 +186,7 @@ run_row() {
 	*) m_rss=$(kib "${f[0]}") ;;
 	esac
 	m_backend=0
-	case $row in
-	sequential | peers | bkpipe | *pgfeed*)
-		wait_sessions "$target"
-		e1=$(ended_ticks)
-		# Until the reaped children's time holds still (none reaped meanwhile).
-		for ((i = 0; i < 20; i++)); do
-			sleep 0.1
-			e2=$(ended_ticks)
-			((e2 != e1)) || break
-			e1=$e2
-		done
-		m_backend=$(calc %.2f "($e1 - $e0) / $tck")
-		;;
-	esac
+	case $row in sequential | peers | bkpipe | *pgfeed*) bench_pg_cpu_end "$target" ;; esac
 	rm -f -- "$dl" "${dl%.gz}"
 }
 
@@ -327,11 +206,7 @@ for ((r = 0; r < rounds; r++)); do
 		m_steps=''
 		run_row "$row"
 		if ((r == 0)) && [[ " ${restores[*]} " == *" $row "* ]]; then
-			got=$(fingerprint "$target")
-			[[ $got == "$fp_src" ]] || {
-				diff <(echo "$fp_src") <(echo "$got") | head -n 10 >&2
-				die "$row: the restored database differs from its source (< source, > restore)"
-			}
+			bench_pg_check "$target" "$fp_src" "$row: the restored database"
 		fi
 		if [[ -z ${best[$row]:-} ]] || ((m_us < best[$row])); then
 			best[$row]=$m_us steps[$row]=$m_steps backend[$row]=$m_backend
@@ -351,26 +226,10 @@ dropdb --if-exists "$target"
 # ------------------------------------------------------------------ report
 
 read -r load_after _ _ _ </proc/loadavg 2>/dev/null || load_after='?'
-# A warning when the load average says other work shared the CPUs.
-busy_note() {
-	awk -v a="$load" -v b="$load_after" -v n="$(nproc)" 'BEGIN {
-		if (a + 0 > n / 2 || b + 0 > n / 2)
-			print " (other work on the machine: wall times include waiting for a CPU)" }'
-}
 
-cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-mem=$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576; exit }' /proc/meminfo 2>/dev/null || true)
 ceph=$(ceph --version 2>/dev/null | awk '{ print $3; exit }' || true)
-mib() { calc %.1f "$1 / 1048576"; }
 s() { calc %.2f "$1 / 1e6"; }
 sum() { local t=0 v; for v in "$@"; do t=$((t + v)); done; echo "$t"; }
-
-# Prints the row of the targets table for "value OP want", with PASS or MISS.
-verdict() {
-	local what=$1 value=$2 op=$3 want=$4 ok
-	ok=$(calc %d "(($value $op $want) ? 1 : 0)")
-	printf '| %s | %s | %s %s | %s |\n' "$what" "$value" "$op" "$want" "$([[ $ok == 1 ]] && echo PASS || echo MISS)"
-}
 
 slowest=''
 for row in "s3get alone" "gzcat-verify alone" "pgfeed -1 alone"; do
@@ -406,10 +265,10 @@ mkdir -p -- "$(dirname -- "$results")"
 	echo "# Restoring a gzip dump from S3: bkpipe's pipeline vs the runbooks' and the peers'"
 	echo
 	echo "- run: $(date -u '+%Y-%m-%d %H:%M UTC'), bench/pipeline.sh, BENCH_SCALE=$scale, best of $rounds rounds (order reversed each round)"
-	echo "- machine: $(uname -sr), $(nproc) CPUs (${cpu:-unknown CPU}), ${mem:-? GiB} RAM; load average $load before timing, $load_after after$(busy_note)"
+	bench_machine
 	echo "- servers, on the same machine: Ceph ${ceph:-?} radosgw on $S3_ENDPOINT (one OSD, in-memory store); PostgreSQL $server_version on a Unix socket, fsync=off (tests/lib/pg.bash)"
 	echo "- tools: s3get $s3get (default -j 4, 8 MiB parts), gzcat-verify $gzcat_verify, pgfeed $pgfeed; $("$S3_AWS" --version 2>&1 | awk '{ print $1; exit }') (default settings); $(gzip --version | head -n 1); psql $(psql --version | awk '{ print $3 }')"
-	echo "- dump: pg_dump (plain) of pgbench -i -s $scale plus $((scale * 8000)) rows of text (table notes): $sql_bytes bytes ($(mib "$sql_bytes") MiB)$size_note; gzip -6: $gz_bytes bytes ($(mib "$gz_bytes") MiB), uploaded with aws s3 cp"
+	echo "- dump: pg_dump (plain) of pgbench -i -s $scale plus $((scale * 8000)) rows of text (table notes): $sql_bytes bytes ($(bench_mib "$sql_bytes") MiB)$size_note; gzip -6: $gz_bytes bytes ($(bench_mib "$gz_bytes") MiB), uploaded with aws s3 cp"
 	echo "- every restore into a fresh database (created and checkpointed, untimed) and compared once with the source (rows and a hash of every row); files in /tmp (page cache)"
 	echo "- wall: best of $rounds; backend CPU: CPU time of the PostgreSQL session backends during the run; max RSS from /usr/bin/time, the largest of all runs, summed over a pipeline's stages"
 	echo
@@ -428,14 +287,11 @@ mkdir -p -- "$(dirname -- "$results")"
 		echo "![restore times](pipeline.png)"
 		echo
 	fi
-	echo "## Targets"
-	echo
-	echo "| target | measured | want | verdict |"
-	echo "|---|--:|--:|---|"
-	verdict "bkpipe time / sequential procedure's" "$(calc %.2f "${best[bkpipe]} / ${best[sequential]}")" "<=" 0.50
-	verdict "bkpipe time / peers' pipeline's" "$(calc %.2f "${best[bkpipe]} / ${best[peers]}")" "<=" 0.80
-	verdict "bkpipe time / its slowest stage's ($slowest)" "$(calc %.2f "${best[bkpipe]} / ${best[$slowest]}")" "<=" 1.15
-	verdict "bkpipe peak memory (sum of the stages' max RSS), KiB" "$bk_peak" "<=" 131072
+	bench_targets
+	bench_verdict "bkpipe time / sequential procedure's" "$(calc %.2f "${best[bkpipe]} / ${best[sequential]}")" "<=" 0.50
+	bench_verdict "bkpipe time / peers' pipeline's" "$(calc %.2f "${best[bkpipe]} / ${best[peers]}")" "<=" 0.80
+	bench_verdict "bkpipe time / its slowest stage's ($slowest)" "$(calc %.2f "${best[bkpipe]} / ${best[$slowest]}")" "<=" 1.15
+	bench_verdict "bkpipe peak memory (sum of the stages' max RSS), KiB" "$bk_peak" "<=" 131072
 } >"$results.tmp"
 mv -- "$results.tmp" "$results"
 
@@ -458,7 +314,7 @@ if ((plot)); then
 	if gnuplot -e "
 		set terminal $term size 1100,560;
 		set output '$png.tmp';
-		set title 'Restore of a $(mib "$sql_bytes") MiB plain dump ($(mib "$gz_bytes") MiB gzip) from S3, best of $rounds; $(nproc) CPUs';
+		set title 'Restore of a $(bench_mib "$sql_bytes") MiB plain dump ($(bench_mib "$gz_bytes") MiB gzip) from S3, best of $rounds; $(nproc) CPUs';
 		set ylabel 'wall time, s';
 		set style data histograms;
 		set style histogram rowstacked;
