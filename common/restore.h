@@ -1,0 +1,103 @@
+/*
+ * A restore of a plain dump, statement by statement: choosing what runs
+ * (-t, -n, sections, --with-indexes), renaming one table (--into), what
+ * --clean, --truncate and --disable-triggers add, psql's meta-commands, and
+ * running the result through feed (or writing it, --emit). pgfeed reads
+ * the input and calls these for each item.
+ */
+#ifndef BKPIPE_RESTORE_H
+#define BKPIPE_RESTORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <libpq-fe.h>
+
+#include "feed.h"
+#include "sqlread.h"
+#include "sqlsel.h"
+#include "sqlstmt.h"
+
+struct restore_opts {
+	const char *file, *conninfo;
+	bool single, cont, list, emit, verbose, progress;
+	bool truncate, disable_triggers, no_owner, clean;
+	bool selective;			/* any of the options that choose */
+	struct sqlsel sel;		/* with its sections, -x and --with-indexes */
+	struct sqlpat into;
+	bool has_into;
+};
+
+/* A statement held back, and the text --emit writes for it. */
+struct held {
+	char *text;
+	size_t len, body;	/* the statement starts at text + body */
+	struct feed_where w;
+};
+
+struct seqname {
+	char schema[SQL_NAME_MAX], name[SQL_NAME_MAX];
+};
+
+/* The state of a restore. */
+struct restore {
+	struct restore_opts *o;
+	struct sqlr *rd;
+	PGconn *conn;
+	struct feed *feed;
+	FILE *out;			/* --emit */
+	/* the current entry */
+	const struct sql_toc *toc;
+	unsigned toc_id;
+	bool entry_sel;			/* the entry's last decision */
+	bool entry_began;		/* a statement of it was selected */
+	char *toc_text;			/* --emit: its comment, until then */
+	size_t toc_len;
+	char target[2 * SQL_NAME_MAX * 2 + 8];	/* the entry's table, quoted */
+	bool triggers_off;
+	/* --into */
+	char src_schema[SQL_NAME_MAX], src_name[SQL_NAME_MAX];
+	bool have_src;
+	/* -t --with-indexes: a SEQUENCE entry held until its owner is known */
+	bool holding;
+	struct held *held;
+	size_t nheld, held_bytes;
+	struct seqname *seqs;		/* sequences that came with their tables */
+	size_t nseqs;
+	/* meta-commands */
+	char *restrict_key;
+	void (*reconnected)(PGconn *c);	/* \\connect: NULL before, the new one after */
+	bool stop;			/* ON_ERROR_STOP */
+	/* tallies */
+	unsigned long entries, copies, tables;
+	uint64_t rows, sent_rows;
+	double t0;
+	int status;
+};
+
+/* The worse of the run's status and status. */
+void restore_fail(struct restore *r, int status);
+
+/* Where an item is, for messages: its line and entry. */
+void restore_where(const struct restore *r, const struct sql_item *it, struct feed_where *w);
+
+/* --emit: write SQL to r->out (a write error ends the program). */
+void restore_emit(struct restore *r, const char *p, size_t n);
+
+/* A TOC comment: a new entry begins. 0, or -1 to stop. */
+int restore_toc(struct restore *r, const struct sql_item *it);
+
+/* A statement: choose, rewrite, run or write. *skip: its COPY data is not wanted. */
+int restore_statement(struct restore *r, const struct sql_item *it, bool *skip);
+
+/* A meta-command: understood, or refused (-1). */
+int restore_meta(struct restore *r, const struct sql_item *it);
+
+/* The end of an entry (or of the input): what it left to undo. */
+int restore_entry_end(struct restore *r, const struct sql_item *it);
+
+/* Free what the restore holds (not its connection, feed or reader). */
+void restore_free(struct restore *r);
+
+#endif
