@@ -472,6 +472,27 @@ fetch_object(const struct fetch_opts *o, const char *bucket, const char *key,
 		}
 		j.size = head.content_length;
 		snprintf(j.etag, sizeof(j.etag), "%s", head.etag);
+	} else {
+		/*
+		 * A presigned URL is for GET alone: its first byte tells the
+		 * size and the ETag, so the length and the MD5 are checked too.
+		 */
+		static const char *const one[] = { "Range: bytes=0-0" };
+		struct s3_request probe = { .url = url, .method = "GET", .headers = one, .nheaders = 1,
+		    .max_body = 1 };
+
+		status = s3_request(s, &probe, &head);
+		if (status != EXIT_OK && head.status == 416) {
+			/* An empty object has no first byte: nothing to check against. */
+			s3_reply_free(&head);
+			head = (struct s3_reply){ .content_length = -1, .total_length = -1 };
+			status = EXIT_OK;
+		} else if (status != EXIT_OK) {
+			snprintf(err, errlen, "%s", s3_error(s));
+			goto done;
+		}
+		j.size = head.status == 206 ? head.total_length : head.content_length;
+		snprintf(j.etag, sizeof(j.etag), "%s", head.etag);
 	}
 	if ((bad = digest_init(&j.dg, &head)) != NULL) {
 		snprintf(err, errlen, "%s", bad);

@@ -109,6 +109,24 @@ setup() {
 	run -2 --separate-stderr s3get --presign 8d "s3://$S3_BUCKET/obj-1"
 }
 
+@test "a presigned URL: the ETag's MD5 is checked, a changed byte is exit 1" {
+	fp_start "$S3_ENDPOINT"
+	run -0 --separate-stderr s3get --endpoint-url "$FP_URL" --presign 1h "s3://$S3_BUCKET/single"
+	local url=$output
+	fp_rules '[{"method": "GET", "path_prefix": "/bkpipe-s3get/single", "forward": true, "corrupt_byte_at": 1000}]'
+	run -1 --separate-stderr bash -c 's3get -j 1 --part-size 64M "$1" >/dev/null' _ "$url"
+	[[ $stderr == *"md5 mismatch with the ETag"* ]]
+	fp_rules '[]'
+	run -0 --separate-stderr bash -c 's3get -j 1 --part-size 64M "$1" | cmp - "$2"' _ "$url" "$D/single"
+}
+
+@test "a presigned URL of an empty object gives nothing, exit 0" {
+	s3_aws s3api put-object --bucket "$S3_BUCKET" --key empty-presigned >/dev/null
+	run -0 --separate-stderr s3get --presign 1h "s3://$S3_BUCKET/empty-presigned"
+	run -0 --separate-stderr bash -c 's3get "$1" | wc -c' _ "$output"
+	assert_output 0
+}
+
 @test "a connection reset mid-body resumes from the last byte: identical output" {
 	fp_start "$S3_ENDPOINT"
 	fp_rules '[{"method": "GET", "path_prefix": "/bkpipe-s3get/single", "times": 2, "forward": true, "cut_body_after": 300000}]'
