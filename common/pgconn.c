@@ -34,6 +34,18 @@ pgconn_status(const PGconn *c)
 	return EXIT_TRANSIENT;
 }
 
+/* The server's notices and warnings, as every message: "prog: WARNING: ...". */
+static void
+notice(void *arg, const char *message)
+{
+	size_t n = strlen(message);
+
+	(void)arg;
+	while (n > 0 && message[n - 1] == '\n')
+		n--;
+	fprintf(stderr, "%s: %.*s\n", prog, (int)n, message);
+}
+
 static PGconn *
 connect_params(const char *const *keys, const char *const *vals, int expand, int *status)
 {
@@ -50,6 +62,7 @@ connect_params(const char *const *keys, const char *const *vals, int expand, int
 		PQfinish(c);
 		return NULL;
 	}
+	PQsetNoticeProcessor(c, notice, NULL);
 	return c;
 }
 

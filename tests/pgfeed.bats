@@ -1160,3 +1160,15 @@ not_sql() {
 	run -0 --separate-stderr pgfeed -1 -t orders -f "$dump" "dbname=$db"
 	assert_equal "$(q "SELECT count(*) FROM pg_class WHERE relname = 'orders_id_seq'" "$db")" 0
 }
+
+@test "pgfeed: the server's notices and warnings reach stderr as pgfeed: lines" {
+	local db
+	db=$(newdb notices)
+	run -0 --separate-stderr pgfeed "dbname=$db" <<-'SQL'
+		DROP TABLE IF EXISTS nope;
+		DO $$ BEGIN RAISE WARNING 'careful'; END $$;
+	SQL
+	assert_err_line 'pgfeed: NOTICE:  table "nope" does not exist, skipping'
+	assert_err_line 'pgfeed: WARNING:  careful'
+	assert_output ""
+}
