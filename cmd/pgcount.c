@@ -213,8 +213,11 @@ count_dump(const struct opts *o, int fd, const char *name, struct counts *c)
 			continue;	/* its rows live in its partitions */
 		quoted_name(q, schema, st.rel.name);
 		cur = counts_get(c, q, schema);
-		if (st.kind == STMT_INSERT)
-			cur->rows += st.rows_known ? st.rows : 1;
+		if (st.kind == STMT_INSERT) {
+			uint64_t rows;
+
+			cur->rows += sql_insert_rows(it.body, it.body_len, sqlr_std_strings(r), &rows) ? rows : 1;
+		}
 		if (st.kind != STMT_COPY)
 			cur = NULL;
 	}

@@ -252,34 +252,36 @@ skip_to(struct sql_lex *l, const char *w)
 	return false;
 }
 
-static void
-insert_rows(struct sql_lex *l, struct sql_stmt *s)
+bool
+sql_insert_rows(const char *p, size_t len, bool std, uint64_t *rows)
 {
+	struct sql_lex l;
 	struct sql_tok t;
-	uint64_t rows = 0;
+	uint64_t n = 0;
 
-	if (!skip_to(l, "values"))
-		return;
+	sql_lex_init(&l, p, len, std);
+	if (!skip_to(&l, "values"))
+		return false;
 	for (;;) {
 		int depth = 0;
 
-		if (sql_lex_next(l, &t) != TOK_OP || !sql_tok_is(&t, "("))
-			return;
+		if (sql_lex_next(&l, &t) != TOK_OP || !sql_tok_is(&t, "("))
+			return false;
 		depth = 1;
 		while (depth > 0) {
-			if (sql_lex_next(l, &t) == TOK_END)
-				return;
+			if (sql_lex_next(&l, &t) == TOK_END)
+				return false;
 			if (sql_tok_is(&t, "("))
 				depth++;
 			else if (sql_tok_is(&t, ")"))
 				depth--;
 		}
-		rows++;
-		if (!accept(l, ","))
+		n++;
+		if (!accept(&l, ","))
 			break;
 	}
-	s->rows = rows;
-	s->rows_known = true;
+	*rows = n;
+	return true;
 }
 
 static void
@@ -393,7 +395,6 @@ sql_stmt_parse(const char *p, size_t len, bool std, struct sql_stmt *s)
 		if (accept(&l, "into") && parse_name(&l, p, &s->rel)) {
 			s->kind = STMT_INSERT;
 			s->has_rel = true;
-			insert_rows(&l, s);
 		}
 	} else if (sql_tok_is(&t, "alter")) {
 		struct sql_lex at = l;

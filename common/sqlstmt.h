@@ -69,12 +69,17 @@ struct sql_stmt {
 	bool has_obj;
 	struct sql_name obj;	/* the index, constraint or trigger it creates */
 	bool partitioned;	/* CREATE TABLE ... PARTITION BY: holds no rows itself */
-	uint64_t rows;		/* INSERT ... VALUES: the rows */
-	bool rows_known;
 };
 
 /* Describe the statement text p..len. */
 void sql_stmt_parse(const char *p, size_t len, bool std, struct sql_stmt *s);
+
+/*
+ * The rows of an INSERT ... VALUES (a, ...), (b, ...): a scan of the whole
+ * statement, so only for those who count. false when they cannot be told
+ * (INSERT ... SELECT).
+ */
+bool sql_insert_rows(const char *p, size_t len, bool std, uint64_t *rows);
 
 /* COPY ... FROM stdin (data follows in the input). */
 bool sql_is_copy_from_stdin(const char *p, size_t len, bool std);

@@ -37,8 +37,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sqlr_next(r, &it) != 0)
 			abort();
 		total += it.len;
-		if (it.kind == SQL_STMT)
+		if (it.kind == SQL_STMT) {
+			uint64_t rows;
+
 			sql_stmt_parse(it.body, it.body_len, sqlr_std_strings(r), &st);
+			if (st.kind == STMT_INSERT)
+				sql_insert_rows(it.body, it.body_len, sqlr_std_strings(r), &rows);
+		}
 		if (it.kind == SQL_META) {
 			const char *name;
 

@@ -215,12 +215,15 @@ stmt(const char *sql, enum sql_stmt_kind kind, const char *rel, const char *obj,
 {
 	struct sql_stmt s;
 	char got[2048];
+	uint64_t n = 0;
+	bool known;
 
 	sql_stmt_parse(sql, strlen(sql), true, &s);
+	known = s.kind == STMT_INSERT && sql_insert_rows(sql, strlen(sql), true, &n);
 	snprintf(got, sizeof(got), "%d %s%s%s [%.*s] %s %ld", (int)s.kind, s.rel.schema,
 	    s.rel.schema[0] ? "." : "", s.has_rel ? s.rel.name : "-",
 	    s.has_rel ? (int)(s.rel.end - s.rel.start) : 0, sql + s.rel.start,
-	    s.has_obj ? s.obj.name : "-", s.rows_known ? (long)s.rows : -1L);
+	    s.has_obj ? s.obj.name : "-", known ? (long)n : -1L);
 	{
 		char want[2048];
 		const char *dot = strchr(rel, '.');
