@@ -55,10 +55,6 @@ gzv() {
 	stderr=$(<"$T/stderr")
 }
 
-assert_status() {
-	[ "$status" -eq "$1" ] || fail "exit status $status, expected $1; stderr: $stderr"
-}
-
 # assert_same FILE EXPECTED: identical bytes.
 assert_same() {
 	cmp -- "$1" "$2" || fail "$1 differs from $2"
@@ -71,11 +67,6 @@ assert_empty_file() {
 # assert_stderr_starts PREFIX
 assert_stderr_starts() {
 	[[ $stderr == "$1"* ]] || fail "stderr does not start with: $1
-stderr: $stderr"
-}
-
-assert_stderr_has() {
-	[[ $stderr == *"$1"* ]] || fail "stderr does not contain: $1
 stderr: $stderr"
 }
 

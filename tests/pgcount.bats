@@ -30,29 +30,6 @@ setup() {
 	F=$D/fixture.sql
 }
 
-# newdb WHAT [TEMPLATE]: creates database t_<test number>_WHAT (a copy of
-# TEMPLATE when given) and prints its name.
-newdb() {
-	local name="t_${BATS_TEST_NUMBER}_$1"
-	psql -X -q -v ON_ERROR_STOP=1 -d postgres \
-		-c "CREATE DATABASE $name${2:+ TEMPLATE $2}" >&2 || return 1
-	printf '%s\n' "$name"
-}
-
-q() {
-	psql -X -A -t -v ON_ERROR_STOP=1 -d "$2" -c "$1"
-}
-
-assert_status() {
-	[ "$status" -eq "$1" ] || fail "exit status $status, expected $1
-stderr: $stderr"
-}
-
-assert_stderr_has() {
-	[[ $stderr == *"$1"* ]] || fail "stderr does not contain: $1
-stderr: $stderr"
-}
-
 # assert_output_file FILE: stdout (of run) is FILE's contents.
 assert_output_file() {
 	printf '%s\n' "$output" >"$T/got"

@@ -42,25 +42,6 @@ setup() {
 	F=$D/fixture.sql
 }
 
-# newdb WHAT [TEMPLATE]: creates database t_<test number>_WHAT (a copy of
-# TEMPLATE when given) and prints its name.
-newdb() {
-	local name="t_${BATS_TEST_NUMBER}_$1"
-	psql -X -q -v ON_ERROR_STOP=1 -d postgres \
-		-c "CREATE DATABASE $name${2:+ TEMPLATE $2}" >&2 || return 1
-	printf '%s\n' "$name"
-}
-
-# q SQL DB: psql's unaligned, tuples-only output of SQL in DB.
-q() {
-	psql -X -A -t -v ON_ERROR_STOP=1 -d "$2" -c "$1"
-}
-
-assert_status() {
-	[ "$status" -eq "$1" ] || fail "exit status $status, expected $1
-stderr: $stderr"
-}
-
 # assert_err_line [INDEX] TEXT: stderr has the line TEXT (as line INDEX,
 # from 0, when given).
 assert_err_line() {
@@ -74,11 +55,6 @@ stderr: $stderr"
 		[[ $l == "$1" ]] && return 0
 	done
 	fail "stderr has no line: $1
-stderr: $stderr"
-}
-
-assert_stderr_has() {
-	[[ $stderr == *"$1"* ]] || fail "stderr does not contain: $1
 stderr: $stderr"
 }
 
@@ -317,7 +293,6 @@ roundtrip() {
 	assert_stderr_has "truncated"
 	assert_stderr_has "cluster dump complete"
 }
-
 
 @test "pgfeed -1: a dump cut at twenty points exits 1 and commits nothing" {
 	local db label off c copyline

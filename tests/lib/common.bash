@@ -8,3 +8,15 @@ load "$BATS_LIB/bats-assert/load.bash"
 
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export TESTS_DIR
+
+# assert_status N: run's exit status is N; says what stderr held when not.
+assert_status() {
+	[ "$status" -eq "$1" ] || fail "exit status $status, expected $1
+stderr: $stderr"
+}
+
+# assert_stderr_has TEXT: stderr (of run --separate-stderr) contains TEXT.
+assert_stderr_has() {
+	[[ $stderr == *"$1"* ]] || fail "stderr does not contain: $1
+stderr: $stderr"
+}

@@ -91,3 +91,17 @@ fixture_counts() {
 	SQL
 	return "${PIPESTATUS[0]}"
 }
+
+# newdb WHAT [TEMPLATE]: creates database t_<test number>_WHAT (a copy of
+# TEMPLATE when given) and prints its name.
+newdb() {
+	local name="t_${BATS_TEST_NUMBER}_$1"
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres \
+		-c "CREATE DATABASE $name${2:+ TEMPLATE $2}" >&2 || return 1
+	printf '%s\n' "$name"
+}
+
+# q SQL DB: psql's unaligned, tuples-only output of SQL in DB.
+q() {
+	psql -X -A -t -v ON_ERROR_STOP=1 -d "$2" -c "$1"
+}
