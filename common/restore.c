@@ -52,24 +52,13 @@ own(struct restore *r, const char *sql, const struct sql_item *it)
 	return feed_exec(r->feed, sql, &w);
 }
 
-static void
-qualified(char *out, const char *schema, const char *name)
-{
-	char a[2 * SQL_NAME_MAX + 3], b[2 * SQL_NAME_MAX + 3];
-
-	if (schema && *schema)
-		sprintf(out, "%s.%s", sql_quote_ident(a, schema), sql_quote_ident(b, name));
-	else
-		strcpy(out, sql_quote_ident(b, name));
-}
-
 /* The name a statement's table gets under --into. */
 static void
 into_name(const struct restore *r, const struct sql_name *rel, char *out)
 {
 	const struct sqlpat *p = &r->o->into;
 
-	qualified(out, p->schema ? p->schema : rel->schema, p->name);
+	sql_quote_qualified(out, p->schema ? p->schema : rel->schema, p->name);
 }
 
 /* The new name of an index or constraint of the table renamed by --into. */
@@ -279,7 +268,7 @@ clean_sql(const struct restore *r, const struct sql_toc *t, char *sql, size_t n)
 		return;
 	memcpy(base, t->name, bl);
 	base[bl] = '\0';
-	qualified(name, strcmp(t->schema, "-") ? t->schema : NULL, base);
+	sql_quote_qualified(name, strcmp(t->schema, "-") ? t->schema : NULL, base);
 	snprintf(sql, n, "DROP %s IF EXISTS %s%s CASCADE;", t->type, name, paren ? paren : "");
 }
 
@@ -303,7 +292,7 @@ entry_begin(struct restore *r, const struct sql_item *it, const struct sql_stmt 
 		if (r->o->has_into && is_src(r, &st->rel, t))
 			into_name(r, &st->rel, r->target);
 		else
-			qualified(r->target, st->rel.schema[0] ? st->rel.schema : NULL, st->rel.name);
+			sql_quote_qualified(r->target, st->rel.schema[0] ? st->rel.schema : NULL, st->rel.name);
 	}
 	if (r->o->clean) {
 		clean_sql(r, t, sql, sizeof(sql));

@@ -600,6 +600,18 @@ sql_quote_ident(char *out, const char *ident)
 	return out;
 }
 
+char *
+sql_quote_qualified(char *out, const char *schema, const char *name)
+{
+	char a[2 * SQL_NAME_MAX + 3], b[2 * SQL_NAME_MAX + 3];
+
+	if (schema && *schema)
+		sprintf(out, "%s.%s", sql_quote_ident(a, schema), sql_quote_ident(b, name));
+	else
+		strcpy(out, sql_quote_ident(b, name));
+	return out;
+}
+
 size_t
 sql_meta_name(const char *body, size_t len, const char **name)
 {

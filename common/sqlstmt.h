@@ -93,6 +93,9 @@ int sql_set_std_strings(const char *p, size_t len, bool std);
  */
 char *sql_quote_ident(char *out, const char *ident);
 
+/* [SCHEMA.]NAME quoted: out has room for 4 * SQL_NAME_MAX + 8 bytes. */
+char *sql_quote_qualified(char *out, const char *schema, const char *name);
+
 /* The meta-command's name: "connect" for "\connect foo" or "\c foo". */
 size_t sql_meta_name(const char *body, size_t len, const char **name);
 
