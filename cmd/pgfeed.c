@@ -7,19 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "feed.h"
 #include "out.h"
 #include "pgconn.h"
-#include "progress.h"
 #include "restore.h"
 #include "sniff.h"
 #include "sqlread.h"
 #include "sqlsel.h"
-#include "sqlstmt.h"
 
 static const char *const helptext[] = {
 "Usage: pgfeed [options] [CONNINFO]",
@@ -110,42 +107,6 @@ usage(FILE *f)
 		fprintf(f, "%s\n", *l);
 }
 
-static double now(void);
-
-/* The progress line's detail: the entry and the rate of COPY rows. */
-static void
-show(struct progress *pr, const struct restore *r, const struct sql_item *it)
-{
-	char d[160];
-	double secs = now() - r->t0;
-
-	if (!progress_enabled(pr) || it->toc == NULL)
-		return;
-	snprintf(d, sizeof(d), "%s %s%s%s, %.0f rows/s", it->toc->type,
-	    strcmp(it->toc->schema, "-") ? it->toc->schema : "", strcmp(it->toc->schema, "-") ? "." : "",
-	    it->toc->name, secs > 0 ? (double)r->sent_rows / secs : 0.0);
-	progress_detail(pr, d);
-}
-
-static int
-list(struct sqlr *rd, const char *name)
-{
-	struct sql_item it;
-
-	do {
-		if (sqlr_next(rd, &it) != 0)
-			die(EXIT_DATA, "%s: read error:", name);
-		if (it.kind == SQL_TOC)
-			printf("%u\t%s\t%s\t%s\t%s\t%llu\n", it.toc->id, it.toc->type, it.toc->schema,
-			    it.toc->name, it.toc->owner, (unsigned long long)it.toc->line);
-	} while (it.kind != SQL_END);
-	if (sqlr_truncated(rd)) {
-		warn("%s: input is truncated: no \"%s\" trailer", name, sqlr_missing_trailer(rd));
-		return EXIT_DATA;
-	}
-	return out_status(out_close_stdout());
-}
-
 static void
 refuse_input(struct sqlr *rd, const char *name)
 {
@@ -155,134 +116,6 @@ refuse_input(struct sqlr *rd, const char *name)
 	if (n < 0)
 		die(EXIT_DATA, "%s: read error:", name);
 	sniff_refuse_not_sql(p, (size_t)n, name);
-}
-
-static void
-summary(const struct restore *r, double secs)
-{
-	fprintf(stderr, "%s: %lu entries, %lu statements, %lu COPY (%llu rows) in %.1f s%s\n", prog,
-	    r->entries, r->feed ? feed_statements(r->feed) : 0, r->copies, (unsigned long long)r->rows,
-	    secs, r->status == EXIT_OK ? "" : "; failed");
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-run(struct restore *r, const char *name, int64_t size)
-{
-	struct progress *pr = progress_new(stderr, name, size, r->o->progress);
-	struct sql_item it;
-	bool skip = false, in_copy = false, incomplete = false;
-	uint64_t rows;
-	int rc = 0;
-
-	while (rc == 0) {
-		bool open = sqlr_framing(r->rd)->open;
-
-		if (interrupted)
-			break;
-		if (sqlr_next(r->rd, &it) != 0) {
-			if (!interrupted)
-				warn("%s: read error:", name);
-			restore_fail(r, EXIT_DATA);
-			rc = -1;
-			break;
-		}
-		if (it.kind == SQL_COPY_DATA)
-			r->sent_rows += it.rows;
-		show(pr, r, &it);
-		progress_update(pr, sqlr_offset(r->rd));
-		switch (it.kind) {
-		case SQL_END:
-			goto end;
-		case SQL_BLANK:
-			/* pg_dump's trailer goes out whatever was chosen. */
-			if (r->out && (it.toc == NULL || r->entry_sel || open != sqlr_framing(r->rd)->open))
-				restore_emit(r, it.text, it.len);
-			break;
-		case SQL_TOC:
-			rc = restore_toc(r, &it);
-			break;
-		case SQL_META:
-			rc = restore_meta(r, &it);
-			break;
-		case SQL_STMT:
-			if (it.incomplete && sqlr_framing(r->rd)->dump) {
-				incomplete = true;	/* a dump cut inside a statement */
-				break;
-			}
-			rc = restore_statement(r, &it, &skip);
-			in_copy = it.copy;
-			break;
-		case SQL_COPY_DATA:
-			if (skip)
-				break;
-			if (r->out)
-				restore_emit(r, it.text, it.len);
-			else
-				feed_copy_data(r->feed, it.text, it.len);
-			break;
-		case SQL_COPY_END:
-			in_copy = false;
-			if (skip)
-				break;
-			if (r->out) {
-				restore_emit(r, it.text, it.len);
-				break;
-			}
-			r->copies++;
-			if (feed_copy_end(r->feed, NULL, &rows) == 0) {
-				r->rows += rows;
-				if (r->o->verbose && it.toc)
-					fprintf(stderr, "%s: %s %s%s%s: %llu rows\n", prog, it.toc->type,
-					    strcmp(it.toc->schema, "-") ? it.toc->schema : "",
-					    strcmp(it.toc->schema, "-") ? "." : "", it.toc->name,
-					    (unsigned long long)rows);
-			} else if (r->stop || feed_lost(r->feed)) {
-				rc = -1;
-			}
-			break;
-		}
-	}
-end:
-	progress_end(pr);
-	progress_free(pr);
-	if (rc == 0 && interrupted) {
-		warn("interrupted");
-		rc = -1;
-	}
-	if (in_copy && !skip && rc == 0) {
-		if (r->conn)
-			feed_copy_end(r->feed, "the input ended inside COPY data", &rows);
-		warn("%s: input is truncated: it ended inside COPY data (line %llu)", name,
-		    (unsigned long long)sqlr_framing(r->rd)->last_line);
-		rc = -1;
-	} else if (in_copy && !skip && r->conn && !feed_lost(r->feed)) {
-		feed_copy_end(r->feed, "pgfeed stopped", &rows);
-	}
-	if (rc == 0 && r->entry_began && restore_entry_end(r, &it) != 0)
-		rc = -1;
-	if (rc == 0 && r->feed && feed_drain(r->feed) != 0)
-		rc = -1;
-	if (rc == 0 && (sqlr_truncated(r->rd) || incomplete)) {
-		warn("%s: input is truncated: no \"%s\" trailer after line %llu", name,
-		    sqlr_missing_trailer(r->rd), (unsigned long long)sqlr_framing(r->rd)->last_line);
-		rc = -1;
-	}
-	if (rc == 0 && r->o->sel.n[SEL_TABLE] > 0 && r->tables == 0) {
-		warn("%s: no table matched -t", name);
-		rc = -1;
-	}
-	if (rc != 0 || (r->feed && feed_errors(r->feed) > 0))
-		restore_fail(r, r->feed && feed_lost(r->feed) ? EXIT_TRANSIENT : EXIT_DATA);
-	return rc;
 }
 
 int
@@ -323,9 +156,6 @@ main(int argc, char *argv[])
 	bool data_only = false, schema_only = false;
 	int c, fd = STDIN_FILENO, sections = 0, st;
 	struct stat sb;
-	double t0 = now();
-
-	r.t0 = t0;
 	r.reconnected = reconnected;
 	err_init(argv[0]);
 	out_init();
@@ -407,7 +237,7 @@ main(int argc, char *argv[])
 		die(EXIT_DATA, "out of memory");
 	refuse_input(r.rd, name);
 	if (o.list) {
-		r.status = list(r.rd, name);
+		r.status = restore_list(r.rd, name);
 		goto out;
 	}
 
@@ -424,7 +254,7 @@ main(int argc, char *argv[])
 
 		r.out = stdout;
 		setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-		run(&r, name, -1);
+		restore_run(&r, name, -1, &interrupted);
 		if (fflush(stdout) != 0 && errno != EPIPE)
 			die(EXIT_DATA, "write error:");
 		goto out;
@@ -444,7 +274,8 @@ main(int argc, char *argv[])
 			die(EXIT_TRANSIENT, "BEGIN failed: %s", PQerrorMessage(r.conn));
 		PQclear(res);
 	}
-	run(&r, name, fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1);
+	restore_run(&r, name, fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1,
+	    &interrupted);
 	if (o.single && PQstatus(r.conn) == CONNECTION_OK) {
 		bool commit = r.status == EXIT_OK && !interrupted;
 		PGresult *res;
@@ -464,7 +295,7 @@ main(int argc, char *argv[])
 		warn("%lu statement%s failed", feed_errors(r.feed), feed_errors(r.feed) == 1 ? "" : "s");
 	}
 	if (o.verbose)
-		summary(&r, now() - t0);
+		restore_summary(&r);
 	if (r.status == EXIT_OK && o.cont && feed_errors(r.feed) > 0)
 		r.status = EXIT_DATA;
 out:

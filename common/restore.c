@@ -1,11 +1,14 @@
 #include <errno.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "err.h"
+#include "out.h"
 #include "pgconn.h"
+#include "progress.h"
 #include "restore.h"
 
 void
@@ -14,16 +17,23 @@ restore_fail(struct restore *r, int status)
 	r->status = status_worst(r->status, status);
 }
 
+/* "TABLE DATA public.users": an entry's type and schema-qualified name. */
+static void
+entry_label(const struct sql_toc *t, char *buf, size_t n)
+{
+	bool schema = strcmp(t->schema, "-") != 0;
+
+	snprintf(buf, n, "%s %s%s%s", t->type, schema ? t->schema : "", schema ? "." : "", t->name);
+}
+
 void
 restore_where(const struct restore *r, const struct sql_item *it, struct feed_where *w)
 {
+	(void)r;
 	w->line = it->start_line;
 	w->entry[0] = '\0';
 	if (it->toc)
-		snprintf(w->entry, sizeof(w->entry), "%s %s%s%s", it->toc->type,
-		    strcmp(it->toc->schema, "-") ? it->toc->schema : "",
-		    strcmp(it->toc->schema, "-") ? "." : "", it->toc->name);
-	(void)r;
+		entry_label(it->toc, w->entry, sizeof(w->entry));
 }
 
 /* Write SQL for --emit. */
@@ -606,4 +616,170 @@ restore_free(struct restore *r)
 	free(r->restrict_key);
 	r->seqs = NULL;
 	r->toc_text = r->restrict_key = NULL;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The progress line's detail: the entry and the rate of COPY rows. */
+static void
+show(struct progress *pr, const struct restore *r, const struct sql_item *it)
+{
+	char entry[sizeof(((struct feed_where *)0)->entry)], d[300];
+	double secs;
+
+	if (!progress_enabled(pr) || it->toc == NULL)
+		return;
+	secs = now() - r->t0;
+	entry_label(it->toc, entry, sizeof(entry));
+	snprintf(d, sizeof(d), "%s, %.0f rows/s", entry, secs > 0 ? (double)r->sent_rows / secs : 0.0);
+	progress_detail(pr, d);
+}
+
+int
+restore_list(struct sqlr *rd, const char *name)
+{
+	struct sql_item it;
+
+	do {
+		if (sqlr_next(rd, &it) != 0)
+			die(EXIT_DATA, "%s: read error:", name);
+		if (it.kind == SQL_TOC)
+			printf("%u\t%s\t%s\t%s\t%s\t%llu\n", it.toc->id, it.toc->type, it.toc->schema,
+			    it.toc->name, it.toc->owner, (unsigned long long)it.toc->line);
+	} while (it.kind != SQL_END);
+	if (sqlr_truncated(rd)) {
+		warn("%s: input is truncated: no \"%s\" trailer", name, sqlr_missing_trailer(rd));
+		return EXIT_DATA;
+	}
+	return out_status(out_close_stdout());
+}
+
+void
+restore_summary(const struct restore *r)
+{
+	double secs = now() - r->t0;
+
+	fprintf(stderr, "%s: %lu entries, %lu statements, %lu COPY (%llu rows) in %.1f s%s\n", prog,
+	    r->entries, r->feed ? feed_statements(r->feed) : 0, r->copies, (unsigned long long)r->rows,
+	    secs, r->status == EXIT_OK ? "" : "; failed");
+}
+
+int
+restore_run(struct restore *r, const char *name, int64_t size, volatile sig_atomic_t *interrupted)
+{
+	struct progress *pr = progress_new(stderr, name, size, r->o->progress);
+	struct sql_item it;
+	bool skip = false, in_copy = false, incomplete = false;
+	uint64_t rows;
+	int rc = 0;
+
+	r->t0 = now();
+	while (rc == 0) {
+		bool open = sqlr_framing(r->rd)->open;
+
+		if (*interrupted)
+			break;
+		if (sqlr_next(r->rd, &it) != 0) {
+			if (!*interrupted)
+				warn("%s: read error:", name);
+			restore_fail(r, EXIT_DATA);
+			rc = -1;
+			break;
+		}
+		if (it.kind == SQL_COPY_DATA)
+			r->sent_rows += it.rows;
+		show(pr, r, &it);
+		progress_update(pr, sqlr_offset(r->rd));
+		switch (it.kind) {
+		case SQL_END:
+			goto end;
+		case SQL_BLANK:
+			/* pg_dump's trailer goes out whatever was chosen. */
+			if (r->out && (it.toc == NULL || r->entry_sel || open != sqlr_framing(r->rd)->open))
+				restore_emit(r, it.text, it.len);
+			break;
+		case SQL_TOC:
+			rc = restore_toc(r, &it);
+			break;
+		case SQL_META:
+			rc = restore_meta(r, &it);
+			break;
+		case SQL_STMT:
+			if (it.incomplete && sqlr_framing(r->rd)->dump) {
+				incomplete = true;	/* a dump cut inside a statement */
+				break;
+			}
+			rc = restore_statement(r, &it, &skip);
+			in_copy = it.copy;
+			break;
+		case SQL_COPY_DATA:
+			if (skip)
+				break;
+			if (r->out)
+				restore_emit(r, it.text, it.len);
+			else
+				feed_copy_data(r->feed, it.text, it.len);
+			break;
+		case SQL_COPY_END:
+			in_copy = false;
+			if (skip)
+				break;
+			if (r->out) {
+				restore_emit(r, it.text, it.len);
+				break;
+			}
+			r->copies++;
+			if (feed_copy_end(r->feed, NULL, &rows) == 0) {
+				r->rows += rows;
+				if (r->o->verbose && it.toc) {
+					char entry[sizeof(((struct feed_where *)0)->entry)];
+
+					entry_label(it.toc, entry, sizeof(entry));
+					fprintf(stderr, "%s: %s: %llu rows\n", prog, entry, (unsigned long long)rows);
+				}
+			} else if (r->stop || feed_lost(r->feed)) {
+				rc = -1;
+			}
+			break;
+		}
+	}
+end:
+	progress_end(pr);
+	progress_free(pr);
+	if (rc == 0 && *interrupted) {
+		warn("interrupted");
+		rc = -1;
+	}
+	if (in_copy && !skip && rc == 0) {
+		if (r->conn)
+			feed_copy_end(r->feed, "the input ended inside COPY data", &rows);
+		warn("%s: input is truncated: it ended inside COPY data (line %llu)", name,
+		    (unsigned long long)sqlr_framing(r->rd)->last_line);
+		rc = -1;
+	} else if (in_copy && !skip && r->conn && !feed_lost(r->feed)) {
+		feed_copy_end(r->feed, "pgfeed stopped", &rows);
+	}
+	if (rc == 0 && r->entry_began && restore_entry_end(r, &it) != 0)
+		rc = -1;
+	if (rc == 0 && r->feed && feed_drain(r->feed) != 0)
+		rc = -1;
+	if (rc == 0 && (sqlr_truncated(r->rd) || incomplete)) {
+		warn("%s: input is truncated: no \"%s\" trailer after line %llu", name,
+		    sqlr_missing_trailer(r->rd), (unsigned long long)sqlr_framing(r->rd)->last_line);
+		rc = -1;
+	}
+	if (rc == 0 && r->o->sel.n[SEL_TABLE] > 0 && r->tables == 0) {
+		warn("%s: no table matched -t", name);
+		rc = -1;
+	}
+	if (rc != 0 || (r->feed && feed_errors(r->feed) > 0))
+		restore_fail(r, r->feed && feed_lost(r->feed) ? EXIT_TRANSIENT : EXIT_DATA);
+	return rc;
 }

@@ -8,6 +8,7 @@
 #ifndef BKPIPE_RESTORE_H
 #define BKPIPE_RESTORE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -96,6 +97,20 @@ int restore_meta(struct restore *r, const struct sql_item *it);
 
 /* The end of an entry (or of the input): what it left to undo. */
 int restore_entry_end(struct restore *r, const struct sql_item *it);
+
+/*
+ * Read r->rd to its end: each item chosen, run or written; then the checks
+ * of the end (truncation, COPY data cut short, -t that matched nothing).
+ * Stops early when *interrupted is set. Returns 0, or -1 when it stopped;
+ * r->status says how it went.
+ */
+int restore_run(struct restore *r, const char *name, int64_t size, volatile sig_atomic_t *interrupted);
+
+/* -l: the table of contents of rd, one line per entry. An exit status. */
+int restore_list(struct sqlr *rd, const char *name);
+
+/* -v: entries, statements, COPY rows and time on standard error. */
+void restore_summary(const struct restore *r);
 
 /* Free what the restore holds (not its connection, feed or reader). */
 void restore_free(struct restore *r);
