@@ -26,10 +26,9 @@ entry_label(const struct sql_toc *t, char *buf, size_t n)
 	snprintf(buf, n, "%s %s%s%s", t->type, schema ? t->schema : "", schema ? "." : "", t->name);
 }
 
-void
-restore_where(const struct restore *r, const struct sql_item *it, struct feed_where *w)
+static void
+where(const struct sql_item *it, struct feed_where *w)
 {
-	(void)r;
 	w->line = it->start_line;
 	w->entry[0] = '\0';
 	if (it->toc)
@@ -37,8 +36,8 @@ restore_where(const struct restore *r, const struct sql_item *it, struct feed_wh
 }
 
 /* Write SQL for --emit. */
-void
-restore_emit(struct restore *r, const char *p, size_t n)
+static void
+emit(struct restore *r, const char *p, size_t n)
 {
 	if (n > 0 && fwrite(p, 1, n, r->out) != n) {
 		if (errno == EPIPE)
@@ -54,11 +53,11 @@ own(struct restore *r, const char *sql, const struct sql_item *it)
 	struct feed_where w;
 
 	if (r->out) {
-		restore_emit(r, sql, strlen(sql));
-		restore_emit(r, "\n", 1);
+		emit(r, sql, strlen(sql));
+		emit(r, "\n", 1);
 		return 0;
 	}
-	restore_where(r, it, &w);
+	where(it, &w);
 	return feed_exec(r->feed, sql, &w);
 }
 
@@ -141,8 +140,8 @@ rewrite(struct restore *r, const struct sql_item *it, const struct sql_toc *toc,
 	return out;
 }
 
-int
-restore_meta(struct restore *r, const struct sql_item *it)
+static int
+meta(struct restore *r, const struct sql_item *it)
 {
 	const char *name;
 	size_t nl = sql_meta_name(it->body, it->body_len, &name);
@@ -222,14 +221,14 @@ restore_meta(struct restore *r, const struct sql_item *it)
 		return -1;
 	}
 	if (r->out)
-		restore_emit(r, it->text, it->len);
+		emit(r, it->text, it->len);
 	return 0;
 #undef IS
 }
 
 /* The entry changed: finish what the previous one left open. */
-int
-restore_entry_end(struct restore *r, const struct sql_item *it)
+static int
+entry_end(struct restore *r, const struct sql_item *it)
 {
 	int rc = 0;
 
@@ -292,7 +291,7 @@ entry_begin(struct restore *r, const struct sql_item *it, const struct sql_stmt 
 	r->entry_began = true;
 	r->entries++;
 	if (r->out && r->toc_len) {
-		restore_emit(r, r->toc_text, r->toc_len);
+		emit(r, r->toc_text, r->toc_len);
 		r->toc_len = 0;
 	}
 	if (t == NULL)
@@ -356,7 +355,7 @@ held_add(struct restore *r, const char *text, size_t len, size_t body, const str
 	memcpy(h->text, text, len);
 	h->len = len;
 	h->body = body;
-	restore_where(r, it, &h->w);
+	where(it, &h->w);
 	r->held_bytes += len;
 	return true;
 }
@@ -439,7 +438,7 @@ held_run(struct restore *r)
 		struct held *h = &r->held[i];
 
 		if (r->out)
-			restore_emit(r, h->text, h->len);
+			emit(r, h->text, h->len);
 		else if (h->len > h->body)
 			rc = feed_stmt(r->feed, h->text + h->body, h->len - h->body, &h->w);
 	}
@@ -477,8 +476,8 @@ untracked(const struct sql_item *it, const struct sql_stmt *st)
 }
 
 /* One statement: decide, rewrite, run. 1: skipped (and its COPY data). */
-int
-restore_statement(struct restore *r, const struct sql_item *it, bool *skip)
+static int
+statement(struct restore *r, const struct sql_item *it, bool *skip)
 {
 	struct sql_stmt st;
 	const struct sql_name *rel = NULL;
@@ -555,12 +554,12 @@ restore_statement(struct restore *r, const struct sql_item *it, bool *skip)
 		return -1;
 	text = rewrite(r, it, toc, &st, &len);
 	if (r->out) {
-		restore_emit(r, it->text, (size_t)(it->body - it->text));
-		restore_emit(r, text ? text : it->body, text ? len : it->body_len);
+		emit(r, it->text, (size_t)(it->body - it->text));
+		emit(r, text ? text : it->body, text ? len : it->body_len);
 		free(text);
 		return 0;
 	}
-	restore_where(r, it, &w);
+	where(it, &w);
 	if (it->copy)
 		rc = feed_copy_begin(r->feed, text ? text : it->body, text ? len : it->body_len, &w,
 		    it->start_line + 1);
@@ -575,10 +574,10 @@ restore_statement(struct restore *r, const struct sql_item *it, bool *skip)
 }
 
 /* A TOC comment: a new entry. */
-int
-restore_toc(struct restore *r, const struct sql_item *it)
+static int
+toc_item(struct restore *r, const struct sql_item *it)
 {
-	if (r->entry_began && restore_entry_end(r, it) != 0)
+	if (r->entry_began && entry_end(r, it) != 0)
 		return -1;
 	r->toc_id = it->toc->id;
 	r->entry_began = false;
@@ -703,27 +702,27 @@ restore_run(struct restore *r, const char *name, int64_t size, volatile sig_atom
 		case SQL_BLANK:
 			/* pg_dump's trailer goes out whatever was chosen. */
 			if (r->out && (it.toc == NULL || r->entry_sel || open != sqlr_framing(r->rd)->open))
-				restore_emit(r, it.text, it.len);
+				emit(r, it.text, it.len);
 			break;
 		case SQL_TOC:
-			rc = restore_toc(r, &it);
+			rc = toc_item(r, &it);
 			break;
 		case SQL_META:
-			rc = restore_meta(r, &it);
+			rc = meta(r, &it);
 			break;
 		case SQL_STMT:
 			if (it.incomplete && sqlr_framing(r->rd)->dump) {
 				incomplete = true;	/* a dump cut inside a statement */
 				break;
 			}
-			rc = restore_statement(r, &it, &skip);
+			rc = statement(r, &it, &skip);
 			in_copy = it.copy;
 			break;
 		case SQL_COPY_DATA:
 			if (skip)
 				break;
 			if (r->out)
-				restore_emit(r, it.text, it.len);
+				emit(r, it.text, it.len);
 			else
 				feed_copy_data(r->feed, it.text, it.len);
 			break;
@@ -732,7 +731,7 @@ restore_run(struct restore *r, const char *name, int64_t size, volatile sig_atom
 			if (skip)
 				break;
 			if (r->out) {
-				restore_emit(r, it.text, it.len);
+				emit(r, it.text, it.len);
 				break;
 			}
 			r->copies++;
@@ -766,7 +765,7 @@ end:
 	} else if (in_copy && !skip && r->conn && !feed_lost(r->feed)) {
 		feed_copy_end(r->feed, "pgfeed stopped", &rows);
 	}
-	if (rc == 0 && r->entry_began && restore_entry_end(r, &it) != 0)
+	if (rc == 0 && r->entry_began && entry_end(r, &it) != 0)
 		rc = -1;
 	if (rc == 0 && r->feed && feed_drain(r->feed) != 0)
 		rc = -1;

@@ -2,8 +2,8 @@
  * A restore of a plain dump, statement by statement: choosing what runs
  * (-t, -n, sections, --with-indexes), renaming one table (--into), what
  * --clean, --truncate and --disable-triggers add, psql's meta-commands, and
- * running the result through feed (or writing it, --emit). pgfeed reads
- * the input and calls these for each item.
+ * running the result through feed (or writing it, --emit). pgfeed sets up
+ * the options, the connection and the reader, and calls restore_run.
  */
 #ifndef BKPIPE_RESTORE_H
 #define BKPIPE_RESTORE_H
@@ -79,24 +79,6 @@ struct restore {
 
 /* The worse of the run's status and status. */
 void restore_fail(struct restore *r, int status);
-
-/* Where an item is, for messages: its line and entry. */
-void restore_where(const struct restore *r, const struct sql_item *it, struct feed_where *w);
-
-/* --emit: write SQL to r->out (a write error ends the program). */
-void restore_emit(struct restore *r, const char *p, size_t n);
-
-/* A TOC comment: a new entry begins. 0, or -1 to stop. */
-int restore_toc(struct restore *r, const struct sql_item *it);
-
-/* A statement: choose, rewrite, run or write. *skip: its COPY data is not wanted. */
-int restore_statement(struct restore *r, const struct sql_item *it, bool *skip);
-
-/* A meta-command: understood, or refused (-1). */
-int restore_meta(struct restore *r, const struct sql_item *it);
-
-/* The end of an entry (or of the input): what it left to undo. */
-int restore_entry_end(struct restore *r, const struct sql_item *it);
 
 /*
  * Read r->rd to its end: each item chosen, run or written; then the checks

@@ -695,14 +695,11 @@ again:
 				r->line++;
 				r->bol = true;
 				if (r->blank && r->comment_bol) {
-					size_t cl = r->acc.len;
-
 					if (buf_add(&r->acc, r->in + span, i + 1 - span) != 0)
 						return -1;
 					span = i + 1;
 					rc = comment_line(r, r->acc.p + r->comment, r->acc.len - 1 - r->comment,
 					    r->line - 1);
-					(void)cl;
 					if (rc < 0)
 						return -1;
 					if (rc > 0) {
