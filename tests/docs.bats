@@ -48,19 +48,46 @@ $want"
 }
 
 @test "the alert rules of monitoring.md pass promtool check rules and their own tests" {
+	local rule
 	command -v promtool >/dev/null || skip "promtool is not installed (Debian package prometheus)"
 	block_after '`bkpipe-rules.yml`:$' >bkpipe-rules.yml
 	block_after '`bkpipe-rules.test.yml`:$' >bkpipe-rules.test.yml
 	[[ -s bkpipe-rules.yml && -s bkpipe-rules.test.yml ]] || fail "the rule files were not found in $DOC"
+	# Each rule is played out by the tests, not merely loaded.
+	for rule in BackupTooOld BackupUnhealthy BackupCheckStale BackupMetricsMissing; do
+		grep -q "^ *alertname: $rule\$" bkpipe-rules.test.yml ||
+			fail "bkpipe-rules.test.yml of $DOC does not test $rule"
+	done
 	run -0 promtool check rules bkpipe-rules.yml
 	assert_output --partial "SUCCESS: 4 rules found"
 	run -0 promtool test rules bkpipe-rules.test.yml
 	assert_output --partial "SUCCESS"
 }
 
-@test "bkage --format prometheus output passes promtool check metrics" {
+@test "bkage --format prometheus writes the metrics monitoring.md shows for all.txt, and they pass promtool check metrics" {
+	local name group
+	block_after 'and `all.txt` in place of `s3ls`[)]:$' >want.prom
+	# The four metrics of the document, for both groups: an empty or cut block
+	# must not compare equal to an empty file.
+	for name in bkpipe_backup_last_timestamp_seconds bkpipe_backup_last_size_bytes \
+		bkpipe_backups_found bkpipe_backup_status; do
+		for group in app billing; do
+			grep -q "^$name{group=\"$group\"} [0-9]" want.prom ||
+				fail "$DOC: no $name for group $group in the Prometheus example"
+		done
+	done
+	# all.txt: listing.txt under app/, and under billing/ its first three backups.
+	{
+		sed 's|s3://backups/db/|s3://backups/app/|' listing.txt
+		head -n 6 listing.txt | sed 's|s3://backups/db/|s3://backups/billing/|'
+	} >all.txt
+	run -2 --separate-stderr bkage --group-by '^s3://[^/]*/([^/]*)/' --match '\.(sql\.gz|dump)$' \
+		--format prometheus --now 2026-01-26T08:00:00Z -o bkpipe.prom all.txt
+	assert_output ''
+	assert_equal "$stderr" ''
+	[[ -s bkpipe.prom ]] || fail "bkage -o wrote nothing"
+	assert_equal "$(cat bkpipe.prom)" "$(cat want.prom)"
 	command -v promtool >/dev/null || skip "promtool is not installed (Debian package prometheus)"
-	bkage -c 26h --match '\.(sql\.gz|dump)$' --group-by '^s3://backups/([^/]+)/' --format prometheus \
-		--now 2026-01-26T08:00:00Z listing.txt >bkpipe.prom || true
-	run -0 promtool check metrics <bkpipe.prom
+	run -0 --separate-stderr promtool check metrics <bkpipe.prom
+	assert_equal "$stderr" ''
 }
