@@ -60,6 +60,18 @@ usage(FILE *f)
 		fprintf(f, "%s\n", *l);
 }
 
+/* read(2), restarted when a signal interrupts it; errno kept for the caller. */
+static ssize_t
+read_some(int fd, unsigned char *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 /* Copy a non-gzip input through unchanged (-f), starting with what was read. */
 static int
 passthrough(int fd, const char *name, unsigned char *buf, size_t have, int outfd)
@@ -72,7 +84,7 @@ passthrough(int fd, const char *name, unsigned char *buf, size_t have, int outfd
 		warn("%s: refusing to write %s to a terminal", name, sniff_name(k));
 		return EXIT_DATA;
 	}
-	for (n = (ssize_t)have; n > 0; n = read(fd, buf, INBUF)) {
+	for (n = (ssize_t)have; n > 0; n = read_some(fd, buf, INBUF)) {
 		if (outfd >= 0 && (r = out_write(outfd, buf, (size_t)n)) != 0)
 			return r == OUT_EPIPE ? -1 : out_status(r);
 	}
@@ -116,14 +128,17 @@ verify(int fd, const char *name, const struct opts *o, struct hold *h, int outfd
 		die(EXIT_DATA, "out of memory");
 	pr = progress_new(stderr, name, fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
 	    (int64_t)st.st_size : -1, o->progress);
-	/* Two bytes decide between gzip and passthrough. */
-	while (have < 2 && (n = read(fd, buf + have, INBUF - have)) > 0)
+	/* Two bytes decide between gzip and passthrough. A read error here
+	 * (a directory, EIO) goes on to be reported as one, not as empty input. */
+	while (have < 2 && (n = read_some(fd, buf + have, INBUF - have)) > 0)
 		have += (size_t)n;
-	if (o->force && have > 0 && sniff(buf, have) != SNIFF_GZIP) {
+	if (n >= 0 && o->force && have > 0 && sniff(buf, have) != SNIFF_GZIP) {
 		status = passthrough(fd, name, buf, have, outfd);
 		goto done;
 	}
-	for (n = (ssize_t)have; n > 0 && r == 0; n = read(fd, buf, INBUF)) {
+	if (n >= 0)
+		n = (ssize_t)have;
+	for (; n > 0 && r == 0; n = read_some(fd, buf, INBUF)) {
 		const unsigned char *in = buf;
 		size_t inlen = (size_t)n;
 

@@ -785,10 +785,128 @@ gzcat-verify: $T/bad2.gz: corrupted at byte 30 (member 1): unexpected end of inp
 	assert_same "$OUT" "$D/hello"
 }
 
-@test "a directory operand is unreadable: exit 1" {
-	gzv "$OUT" "$T"
+@test "a directory operand: 'read error: Is a directory', exit 1, and later files only verified" {
+	gzv "$OUT" "$D/hello.gz" "$T" "$D/small.gz"
 	assert_status 1
-	assert_stderr_starts "gzcat-verify: $T"
+	assert_equal "$stderr" "gzcat-verify: $T: read error: Is a directory"
+	assert_same "$OUT" "$D/hello"
+}
+
+@test "a directory as standard input, with -f and with -t: the read error and its errno, never 'empty input'" {
+	gzv "$OUT" <"$T"
+	assert_status 1
+	assert_equal "$stderr" "gzcat-verify: stdin: read error: Is a directory"
+	assert_empty_file "$OUT"
+	gzv "$OUT" -f "$T"
+	assert_status 1
+	assert_equal "$stderr" "gzcat-verify: $T: read error: Is a directory"
+	assert_empty_file "$OUT"
+	gzv "$OUT" -t - <"$T"
+	assert_status 1
+	assert_equal "$stderr" "gzcat-verify: stdin: read error: Is a directory"
+}
+
+# with_read_shim MODE ARGS...: run gzcat-verify ARGS with read(2) on standard
+# input made to fail by a preloaded library: MODE "eintr" fails every other
+# read with EINTR (and returns at most 4 KiB); "eio=N" fails with EIO once N
+# bytes were read. Output into $OUT; skips when no C compiler can build the
+# library, or when the build under test cannot be interposed (a static
+# sanitizer runtime defines read itself).
+with_read_shim() {
+	local mode=$1 shim=$BATS_FILE_TMPDIR/readshim.so
+	shift
+	if [ ! -e "$shim" ]; then
+		command -v cc >/dev/null || skip "no C compiler for the read(2) shim"
+		cat >"$BATS_FILE_TMPDIR/readshim.c" <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static long long got;
+static unsigned calls;
+
+static void
+mark(void)
+{
+	const char *m = getenv("READSHIM_MARK");
+	int fd = m ? open(m, O_WRONLY | O_CREAT, 0600) : -1;
+
+	if (fd >= 0)
+		close(fd);
+}
+
+ssize_t
+read(int fd, void *buf, size_t len)
+{
+	static ssize_t (*next)(int, void *, size_t);
+	const char *mode = getenv("READSHIM");
+	ssize_t n;
+
+	if (next == NULL)
+		next = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+	if (fd == 0 && mode && strcmp(mode, "eintr") == 0) {
+		if (calls++ % 2 == 0) {
+			mark();
+			errno = EINTR;
+			return -1;
+		}
+		if (len > 4096)
+			len = 4096;
+	}
+	if (fd == 0 && mode && strncmp(mode, "eio=", 4) == 0 && got >= atoll(mode + 4)) {
+		mark();
+		errno = EIO;
+		return -1;
+	}
+	n = next(fd, buf, len);
+	if (fd == 0 && n > 0)
+		got += n;
+	return n;
+}
+C
+		cc -shared -fPIC -o "$shim" "$BATS_FILE_TMPDIR/readshim.c" -ldl ||
+			skip "the read(2) shim does not build"
+	fi
+	rm -f "$T/shim-hit"
+	status=0
+	READSHIM=$mode READSHIM_MARK=$T/shim-hit LD_PRELOAD=$shim \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		gzcat-verify "$@" >"$OUT" 2>"$T/stderr" || status=$?
+	stderr=$(<"$T/stderr")
+	[ -e "$T/shim-hit" ] || skip "read(2) of this build cannot be interposed"
+}
+
+@test "reads interrupted by a signal (EINTR) are restarted: the output is whole, exit 0" {
+	with_read_shim eintr <"$D/dump.sql.gz"
+	assert_status 0
+	assert_equal "$stderr" ""
+	assert_same "$OUT" "$D/dump.sql"
+	with_read_shim eintr -f <"$D/dump.sql"
+	assert_status 0
+	assert_equal "$stderr" ""
+	assert_same "$OUT" "$D/dump.sql"
+}
+
+@test "a read error part way (EIO): 'read error: Input/output error', exit 1, the last 64 KiB withheld" {
+	with_read_shim eio=300000 <"$D/dump.sql.gz"
+	assert_status 1
+	assert_equal "$stderr" "gzcat-verify: stdin: read error: Input/output error"
+	assert_withheld "$OUT" "$D/dump.sql" $((64 * KIB))
+	with_read_shim eio=0 <"$D/dump.sql.gz"
+	assert_status 1
+	assert_equal "$stderr" "gzcat-verify: stdin: read error: Input/output error"
+	assert_empty_file "$OUT"
+}
+
+@test "a read error part way with -f: the read error with its errno, exit 1" {
+	with_read_shim eio=300000 -f <"$D/dump.sql"
+	assert_status 1
+	assert_equal "$stderr" "gzcat-verify: stdin: read error: Input/output error"
+	is_prefix "$OUT" "$D/dump.sql" || fail "the output is not a prefix of the input"
 }
 
 # --- the reader of the output ------------------------------------------
