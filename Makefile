@@ -76,23 +76,59 @@ unit: $(UNIT_BIN) $(TOOL_BIN)
 unit-run: unit
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
 
-# libFuzzer targets, built with clang into $(B)/fuzz/.
+# libFuzzer targets, built with clang into $(B)/fuzz/. Each target reads
+# its seeds (tests/fuzz/seeds/TARGET/, made by hand) and its kept corpus
+# (tests/fuzz/corpus/TARGET/, what fuzz-long found) and writes only under
+# $(B)/fuzz/: `make fuzz` (FUZZ_TIME seconds a target, 60 unless given;
+# make check gives 20) leaves the tree as it was. `make fuzz-long` (600 s a
+# target unless given) then merges what it found into the kept corpus with
+# libFuzzer's -merge=1, keeping only inputs that add coverage beyond the
+# seeds, so the corpus stays small (aim: under 200 files and 1 MiB a target).
+# A crash leaves its input as $(B)/fuzz/TARGET-crash-*, and the run's log as
+# $(B)/fuzz/TARGET.log.
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZ_TARGETS = $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_BIN = $(FUZZ_TARGETS:%=$(B)/fuzz/%)
 FUZZ_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DBKPIPE_VERSION='"$(VERSION)"' $(ISAL_DEFS) -Icommon -g -O1 \
 	-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS)
-FUZZ_TIME ?= 60
+# The seed and kept-corpus directories of target $$t that exist (shell).
+FUZZ_INPUTS = $$(for d in tests/fuzz/corpus/$$t tests/fuzz/seeds/$$t; do [ -d $$d ] && echo $$d; done)
 
 $(FUZZ_BIN): $(B)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) common/*.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRC) $(LIBS)
 
 fuzz: $(FUZZ_BIN)
-	@for f in $(FUZZ_BIN); do \
-		mkdir -p $(B)/fuzz/corpus-$${f##*/}; \
-		$$f -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus-$${f##*/} \
-			tests/fuzz/seeds/$${f##*/} || exit 1; \
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(B)/fuzz/corpus-$$t; \
+		$(B)/fuzz/$$t -max_total_time=$(or $(FUZZ_TIME),60) -artifact_prefix=$(B)/fuzz/$$t- \
+			$(B)/fuzz/corpus-$$t $(FUZZ_INPUTS) || exit 1; \
 	done
+
+fuzz-long: $(FUZZ_BIN)
+	@rc=0; for t in $(FUZZ_TARGETS); do \
+		run=$(B)/fuzz/long-$$t new=$(B)/fuzz/merge-$$t log=$(B)/fuzz/$$t.log kept=tests/fuzz/corpus/$$t; \
+		echo "fuzz-long: $$t, $(or $(FUZZ_TIME),600) s"; \
+		mkdir -p $$run; rm -rf $$new; mkdir -p $$new; \
+		if ! $(B)/fuzz/$$t -max_total_time=$(or $(FUZZ_TIME),600) -artifact_prefix=$(B)/fuzz/$$t- \
+			$$run $(FUZZ_INPUTS) >$$log 2>&1; then \
+			echo "fuzz-long: $$t failed, $$kept unchanged: see $$log and $(B)/fuzz/$$t-crash-*"; \
+			tail -n 40 $$log; rc=1; continue; \
+		fi; \
+		if [ -d tests/fuzz/seeds/$$t ]; then \
+			$(B)/fuzz/$$t -merge=1 $$new tests/fuzz/seeds/$$t >>$$log 2>&1 || { rc=1; continue; }; \
+		fi; \
+		ls $$new >$$new.seeds; \
+		$(B)/fuzz/$$t -merge=1 $$new $$run $(FUZZ_INPUTS) >>$$log 2>&1 || { rc=1; continue; }; \
+		(cd $$new && xargs rm -f <../merge-$$t.seeds); \
+		mkdir -p $$kept; rm -f $$kept/*; \
+		for f in $$new/*; do [ -e "$$f" ] && cp "$$f" $$kept/; done; \
+		n=$$(ls $$kept | wc -l); k=$$(($$(cat $$kept/* 2>/dev/null | wc -c) / 1024)); \
+		echo "fuzz-long: $$t: $$n files, $$k KiB kept in $$kept"; \
+		if [ $$n -gt 200 ] || [ $$k -ge 1024 ]; then \
+			echo "fuzz-long: $$kept is over 200 files or 1 MiB: consider -max_len or fewer seeds"; \
+		fi; \
+	done; exit $$rc
 
 check:
 	@tests/run
@@ -131,6 +167,6 @@ clean:
 	rm -f $(UNIT_BIN) $(TOOL_BIN) $(B)/tests/unit/*.o $(B)/tests/tools/*.o
 	rm -rf build $(B)/fuzz
 
-.PHONY: all unit unit-run fuzz check bench demo install uninstall clean
+.PHONY: all unit unit-run fuzz fuzz-long check bench demo install uninstall clean
 .SECONDARY:
 .DELETE_ON_ERROR:
