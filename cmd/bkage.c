@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "entry.h"
+#include "listing.h"
 #include "err.h"
 #include "health.h"
 #include "out.h"
@@ -34,31 +35,37 @@ static const char *const helptext[] = {
 "      --min-size SIZE      newest smaller than this is CRITICAL (1K)",
 "      --max-shrink PCT     newest PCT% smaller than the one before: WARNING",
 "      --min-count N        fewer backups than N: WARNING",
-"      --max-skew DURATION  a time further in the future: WARNING (5m)",
+"      --max-skew DURATION  a time further in the future is never the newest",
+"                           nor counted: WARNING, and stops --expired (5m)",
 "      --now TIME           measure ages against TIME, not the clock",
 "Input:",
 "      --match REGEX        only names matching REGEX (e.g. '\\.sql\\.gz$')",
 "      --group-by REGEX     one check per value of REGEX's first group",
 "      --name-time FORMAT   take the UTC time from the name (%Y %m %d %H %M %S)",
-"      --lenient            skip unreadable lines with a warning",
+"      --lenient            skip unreadable lines with a warning (not with",
+"                           --expired)",
 "Output:",
 "      --format FORMAT      nagios (default), prometheus or json",
 "  -o, --output FILE        write FILE atomically instead of standard output",
 "  -q, --quiet              print nothing; only the exit status",
 "Retention:",
 "      --expired DURATION   print the lines of backups older than DURATION,",
-"                           never the newest --keep",
+"                           never the newest --keep (of one prefix, or of",
+"                           each --group-by group), once the whole input",
+"                           is read and good (on any error, nothing)",
 "      --keep N             backups never selected by --expired (7, minimum 1)",
 "      --keep-daily N       keep the newest of each of the last N days,",
 "      --keep-weekly N      weeks (from Monday)",
 "      --keep-monthly N     and months (UTC), instead of the newest --keep",
+"      --allow-future       leave out, with a warning, backups in the future",
+"                           beyond --max-skew, rather than refuse to select",
 "  -h, --help               show this help and exit",
 "  -V, --version            show the version and exit",
 "",
 "Examples:",
 "  s3ls s3://backups/db/ | bkage -c 26h --match '\\.sql\\.gz$'",
 "  s3ls -r s3://backups/ | bkage --group-by '^s3://[^/]*/([^/]*)/' --format prometheus -o /var/lib/node_exporter/bkpipe.prom",
-"  s3ls s3://backups/db/ | bkage --expired 30d --keep 7 | s3rm",
+"  s3ls s3://backups/db/ >listing && bkage --expired 30d --keep 7 listing | s3rm",
 "",
 "See bkage(1).",
 NULL,
@@ -66,7 +73,6 @@ NULL,
 
 struct group {
 	struct health_group h;
-	struct retain *retain;		/* retention: what the rules keep */
 };
 
 static struct {
@@ -76,10 +82,13 @@ static struct {
 	struct retain_rule rules[4];
 	size_t nrules;
 	const char *format, *output, *name_time;
-	bool quiet, lenient, have_match, have_group, keep_given;
+	bool quiet, lenient, have_match, have_group, keep_given, allow_future;
 	regex_t match, group_by;
 	struct group *groups;
 	size_t ngroups;
+	struct retain *retain;		/* with --expired */
+	char *prefix;			/* of the first backup, with --expired */
+	unsigned long prefix_line;
 	FILE *out;
 } o = { .l = { .critical = 26 * 3600, .warning = -1, .skew = 300, .min_size = 1024,
 	.max_shrink = -1 }, .keep = 7, .format = "nagios", .expired = -1 };
@@ -91,34 +100,36 @@ usage(FILE *f)
 		fprintf(f, "%s\n", *l);
 }
 
-static struct group *
-group_new(const char *key)
+static size_t
+group_new(const char *key, size_t len)
 {
 	o.groups = realloc(o.groups, (o.ngroups + 1) * sizeof(*o.groups));
 	if (o.groups == NULL)
 		die(UNKNOWN, "out of memory");
 	memset(&o.groups[o.ngroups], 0, sizeof(*o.groups));
-	if ((o.groups[o.ngroups].h.key = strdup(key)) == NULL)
+	if ((o.groups[o.ngroups].h.key = strndup(key, len)) == NULL)
 		die(UNKNOWN, "out of memory");
-	return &o.groups[o.ngroups++];
+	return o.ngroups++;
 }
 
-/* The group of a name (NULL when --group-by does not match it). */
-static struct group *
+/* The group of a name: its index, or -1 when --group-by does not match it. */
+static long
 group_for(const char *name)
 {
-	char key[256] = "";
+	const char *key = "";
+	size_t len = 0;
 	regmatch_t m[2];
 
 	if (o.have_group) {
 		if (regexec(&o.group_by, name, 2, m, 0) != 0 || m[1].rm_so < 0)
-			return NULL;
-		snprintf(key, sizeof(key), "%.*s", (int)(m[1].rm_eo - m[1].rm_so), name + m[1].rm_so);
+			return -1;
+		key = name + m[1].rm_so;
+		len = (size_t)(m[1].rm_eo - m[1].rm_so);
 	}
 	for (size_t i = 0; i < o.ngroups; i++)
-		if (strcmp(o.groups[i].h.key, key) == 0)
-			return &o.groups[i];
-	return group_new(key);
+		if (strncmp(o.groups[i].h.key, key, len) == 0 && o.groups[i].h.key[len] == '\0')
+			return (long)i;
+	return (long)group_new(key, len);
 }
 
 /*
@@ -164,59 +175,82 @@ bad(const char *fmt, ...)
 	exit(UNKNOWN);
 }
 
-static void
-keep(struct health_backup *dst, const struct entry *src)
-{
-	free(dst->name);
-	*dst = (struct health_backup){ src->time, src->size, strdup(src->name) };
-	if (dst->name == NULL)
-		die(UNKNOWN, "out of memory");
-}
-
-static void
-print_line(void *arg, const char *line)
-{
-	(void)arg;
-	fprintf(o.out, "%s\n", line);
-}
-
-static void
-select_expired(struct group *g, const struct entry *e, const char *line)
-{
-	if (g->retain == NULL &&
-	    (g->retain = retain_new(o.rules, o.nrules, o.l.now - o.expired, print_line, NULL)) == NULL)
-		die(UNKNOWN, "out of memory");
-	if (retain_add(g->retain, e->time, line) != 0)
-		die(UNKNOWN, "out of memory");
-}
-
-/* Take an entry; -1 when --name-time finds no time in its name. */
+/* With --expired, without --group-by: every backup under one prefix, so
+ * that --keep counts the backups of one database, not of several. */
 static int
-take(struct entry *e, const char *line)
+one_prefix(const char *name, const char *fname, unsigned long lineno)
 {
-	struct group *g;
+	const char *slash = strrchr(name, '/');
+	size_t len = slash ? (size_t)(slash - name) + 1 : 0;
+	char shown[1024], first[1024];
+
+	if (o.prefix == NULL) {
+		if ((o.prefix = strndup(name, len)) == NULL)
+			die(UNKNOWN, "out of memory");
+		o.prefix_line = lineno;
+		return OK;
+	}
+	if (strncmp(o.prefix, name, len) == 0 && o.prefix[len] == '\0')
+		return OK;
+	entry_shown(name, shown, sizeof(shown));
+	entry_shown(o.prefix, first, sizeof(first));
+	return unknown("%s line %lu: %s is not under %s (line %lu), and --keep would count "
+	    "across both: nothing selected (hint: --group-by REGEX keeps each set on its own, "
+	    "e.g. --group-by '^(.*/)' for each prefix)", fname, lineno, shown, first, o.prefix_line);
+}
+
+/* A backup for retention: refused (UNKNOWN) in the future unless
+ * --allow-future, where it is left out. */
+static int
+select_expired(size_t g, const struct entry *e, const char *line, const char *fname,
+    unsigned long lineno)
+{
+	char shown[1024], ahead[32], skew[32];
+	int r;
+
+	if (!o.have_group && (r = one_prefix(e->name, fname, lineno)) != OK)
+		return r;
+	if ((r = retain_add(o.retain, g, e->time, e->name, line)) < 0)
+		die(UNKNOWN, "cannot keep the lines selected:");
+	if (r != RETAIN_FUTURE)
+		return OK;
+	entry_shown(e->name, shown, sizeof(shown));
+	units_fmt_duration(ahead, sizeof(ahead), e->time - o.l.now);
+	units_fmt_duration(skew, sizeof(skew), o.l.skew);
+	if (o.allow_future) {
+		warn("%s line %lu: %s is %s in the future, beyond the %s of --max-skew: neither "
+		    "kept nor selected (--allow-future)", fname, lineno, shown, ahead, skew);
+		return OK;
+	}
+	return unknown("%s line %lu: %s is %s in the future, beyond the %s of --max-skew: "
+	    "nothing selected, since it would take the place of a backup kept (hint: correct "
+	    "its time or name, or give --allow-future to leave it out)", fname, lineno, shown,
+	    ahead, skew);
+}
+
+/* Take an entry: 0, -1 (with *why) when --name-time finds no time in its
+ * name, or UNKNOWN with the message printed. */
+static int
+take(struct entry *e, const char *line, const char *fname, unsigned long lineno,
+    const char **why)
+{
+	long g;
 
 	if (o.have_match && regexec(&o.match, e->name, 0, NULL, 0) != 0)
 		return 0;
-	if (o.name_time && entry_name_time(o.name_time, e->name, &e->time) != 0)
-		return -1;
-	if ((g = group_for(e->name)) == NULL)
-		return 0;
-	g->h.count++;
-	if (o.expired >= 0) {
-		select_expired(g, e, line);
-		return 0;
-	}
-	if (g->h.count == 1 || e->time > g->h.newest.time) {
-		if (g->h.count > 1) {
-			struct entry was = { g->h.newest.time, g->h.newest.size, g->h.newest.name, NULL };
+	if (o.name_time && entry_name_time(o.name_time, e->name, &e->time) != 0) {
+		static char msg[512];
 
-			keep(&g->h.prev, &was);
-		}
-		keep(&g->h.newest, e);
-	} else if (g->h.count == 2 || e->time > g->h.prev.time) {
-		keep(&g->h.prev, e);
+		snprintf(msg, sizeof(msg), "no time in the name (--name-time %s)", o.name_time);
+		*why = msg;
+		return -1;
 	}
+	if ((g = group_for(e->name)) < 0)
+		return 0;
+	if (o.expired >= 0)
+		return select_expired((size_t)g, e, line, fname, lineno);
+	if (health_add(&o.groups[g].h, &o.l, e->time, e->size, e->name) != 0)
+		die(UNKNOWN, "out of memory");
 	return 0;
 }
 
@@ -224,61 +258,104 @@ take(struct entry *e, const char *line)
 static int
 read_input(FILE *f, const char *fname)
 {
-	char *line = NULL, *copy = NULL;
-	size_t cap = 0, ccap = 0;
-	ssize_t n;
-	unsigned long lineno = 0;
+	struct listing_reader *rd = malloc(sizeof(*rd));
+	char *copy = malloc(LISTING_LINE_MAX + 1);
 	int status = OK;
 
-	while ((n = getline(&line, &cap, f)) > 0) {
+	if (rd == NULL || copy == NULL)
+		die(UNKNOWN, "out of memory");
+	listing_reader_init(rd, f);
+	while (status == OK) {
 		struct entry e;
-		int r;
+		const char *why = NULL;
+		size_t n;
+		int r = listing_getline(rd, &n, &why);
 
-		lineno++;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		if (o.expired >= 0) {
-			if (ccap < (size_t)n + 1 && (copy = realloc(copy, ccap = (size_t)n + 1)) == NULL)
-				die(UNKNOWN, "out of memory");
-			memcpy(copy, line, (size_t)n + 1);
-		}
-		if ((r = entry_parse(line, NULL, &e)) == 1 && take(&e, copy ? copy : line) != 0) {
-			r = -2;
-		}
-		if (r < 0 && o.lenient) {
-			warn("%s: line %lu: skipped: %s", fname, lineno,
-			    r == -2 ? "no time in the name" : "not a backup entry");
-		} else if (r < 0) {
-			status = unknown(r == -2 ? "%s line %lu: no time in the name (--name-time %s)" :
-			    "%s line %lu: not a listing line, an aws s3 ls or rclone lsl line, or a "
-			    "readable file", fname, lineno, o.name_time);
+		if (r == 0)
+			break;
+		if (r == -2) {
+			status = unknown("%s: read error: %s", fname, strerror(errno));
 			break;
 		}
+		if (r == 1) {
+			memcpy(copy, rd->line, n + 1);	/* as read, for --expired */
+			r = entry_parse(rd->line, NULL, &e, &why);
+		}
+		if (r == 1 && (r = take(&e, copy, fname, rd->lineno, &why)) > 0)
+			status = r;
+		else if (r < 0 && o.lenient)
+			warn("%s line %lu: skipped: %s", fname, rd->lineno, why);
+		else if (r < 0)
+			status = unknown("%s line %lu: %s", fname, rd->lineno, why);
 	}
-	if (status == OK && ferror(f))
-		status = unknown("%s: read error: %s", fname, strerror(errno));
-	free(line);
+	free(rd);
 	free(copy);
 	return status;
 }
 
+/* A count of --min-count or --keep*: a number, at least min. */
+static unsigned long
+count(const char *opt, const char *arg, unsigned long min)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end || errno || v < min)
+		bad("%s %s: expected a number%s", opt, arg, min > 0 ? " of at least 1" : "");
+	return v;
+}
+
+static int64_t
+duration(const char *opt, const char *arg)
+{
+	const char *why = NULL;
+	int64_t secs;
+
+	if (units_parse_duration(arg, &secs, &why) != 0)
+		bad("%s %s: %s", opt, arg, why);
+	return secs;
+}
+
+/* A --keep-daily, --keep-weekly or --keep-monthly rule (given again: the last wins). */
+static void
+rule(enum retain_kind kind, const char *opt, const char *arg)
+{
+	size_t i = 0;
+
+	while (i < o.nrules && o.rules[i].kind != kind)
+		i++;
+	o.rules[i] = (struct retain_rule){ kind, count(opt, arg, 1) };
+	if (i == o.nrules)
+		o.nrules++;
+}
+
+static void
+regex(regex_t *re, bool *have, const char *opt, const char *arg)
+{
+	char msg[128];
+	int r;
+
+	if ((r = regcomp(re, arg, REG_EXTENDED)) != 0) {
+		regerror(r, re, msg, sizeof(msg));
+		bad("%s %s: %s", opt, arg, msg);
+	}
+	*have = true;
+}
 
 static int
 option(int c, const char *arg)
 {
 	const char *why = NULL;
 	char *end;
-	int64_t secs;
 	uint64_t size;
-	int r;
 
 	switch (c) {
-	case 'c': case 'w': case 's': case 'e':
-		if (units_parse_duration(arg, &secs, &why) != 0)
-			bad("%s %s: %s", c == 'c' ? "--critical" : c == 'w' ? "--warning" :
-			    c == 's' ? "--max-skew" : "--expired", arg, why);
-		*(c == 'c' ? &o.l.critical : c == 'w' ? &o.l.warning : c == 's' ? &o.l.skew : &o.expired) = secs;
-		return 0;
+	case 'c': o.l.critical = duration("--critical", arg); return 0;
+	case 'w': o.l.warning = duration("--warning", arg); return 0;
+	case 's': o.l.skew = duration("--max-skew", arg); return 0;
+	case 'e': o.expired = duration("--expired", arg); return 0;
 	case 'z':
 		if (units_parse_size(arg, &size, &why) != 0)
 			bad("--min-size %s: %s", arg, why);
@@ -290,46 +367,27 @@ option(int c, const char *arg)
 		    !(o.l.max_shrink >= 0 && o.l.max_shrink <= 100))	/* NaN too */
 			bad("--max-shrink %s: expected a percentage from 0 to 100", arg);
 		return 0;
-	case 'n': case 'K': case 'D': case 'W': case 'M': {
-		static const char *const opt[] = { "--min-count", "--keep", "--keep-daily",
-		    "--keep-weekly", "--keep-monthly" };
-		int k = (int)(strchr("nKDWM", c) - "nKDWM");
-		unsigned long v;
-
-		errno = 0;
-		v = strtoul(arg, &end, 10);
-		if (*arg < '0' || *arg > '9' || *end || errno || (k > 0 && v < 1))
-			bad("%s %s: expected a number%s", opt[k], arg, k > 0 ? " of at least 1" : "");
-		if (k == 0)
-			o.l.min_count = v;
-		else if (k == 1)
-			o.keep = v, o.keep_given = true;
-		else {
-			size_t i = 0;
-
-			while (i < o.nrules && (int)o.rules[i].kind != k - 1)
-				i++;
-			o.rules[i] = (struct retain_rule){ (enum retain_kind)(k - 1), v };
-			o.nrules += i == o.nrules;
-		}
-		return 0;
-	}
+	case 'n': o.l.min_count = count("--min-count", arg, 0); return 0;
+	case 'K': o.keep = count("--keep", arg, 1); o.keep_given = true; return 0;
+	case 'D': rule(RETAIN_DAYS, "--keep-daily", arg); return 0;
+	case 'W': rule(RETAIN_WEEKS, "--keep-weekly", arg); return 0;
+	case 'M': rule(RETAIN_MONTHS, "--keep-monthly", arg); return 0;
+	case 'F': o.allow_future = true; return 0;
 	case 'N':
 		if (units_parse_time(arg, &o.l.now) != 0)
 			bad("--now %s: expected a UTC time like 2026-01-26T03:00:00Z", arg);
 		return 0;
-	case 'm': case 'g':
-		if ((r = regcomp(c == 'm' ? &o.match : &o.group_by, arg, REG_EXTENDED)) != 0) {
-			char msg[128];
-
-			regerror(r, c == 'm' ? &o.match : &o.group_by, msg, sizeof(msg));
-			bad("%s %s: %s", c == 'm' ? "--match" : "--group-by", arg, msg);
-		}
-		if (c == 'g' && o.group_by.re_nsub < 1)
+	case 'm': regex(&o.match, &o.have_match, "--match", arg); return 0;
+	case 'g':
+		regex(&o.group_by, &o.have_group, "--group-by", arg);
+		if (o.group_by.re_nsub < 1)
 			bad("--group-by %s: needs a group in parentheses", arg);
-		*(c == 'm' ? &o.have_match : &o.have_group) = true;
 		return 0;
-	case 't': o.name_time = arg; return 0;
+	case 't':
+		if ((why = entry_name_time_check(arg)) != NULL)
+			bad("--name-time %s: %s", arg, why);
+		o.name_time = arg;
+		return 0;
 	case 'l': o.lenient = true; return 0;
 	case 'f': o.format = arg; return 0;
 	case 'o': o.output = arg; return 0;
@@ -338,6 +396,27 @@ option(int c, const char *arg)
 	case 'V': printf("bkage %s\n", BKPIPE_VERSION); exit(out_status(out_close_stdout()) == 0 ? OK : UNKNOWN);
 	default: usage(stderr); return -1;
 	}
+}
+
+/* The lines selected, once the whole input has been read and found good. */
+static int
+print_expired(void)
+{
+	const char *twice = NULL;
+	char shown[1024];
+	int r = retain_print(o.retain, stdout, &twice);
+
+	if (r == -1) {
+		entry_shown(twice, shown, sizeof(shown));
+		r = unknown("%s is listed twice, and one is kept: nothing selected (hint: "
+		    "give each listing once)", shown);
+	} else if (r != 0) {
+		r = unknown("cannot read back the lines selected: %s", strerror(errno));
+	}
+	retain_free(o.retain);
+	if (r != 0)
+		return r;
+	return out_status(out_close_stdout()) == 0 ? OK : UNKNOWN;
 }
 
 /* Judge every group and print the report; with -o, through a temporary
@@ -351,7 +430,7 @@ report(void)
 	struct health_group *hs;
 
 	if (o.ngroups == 0)
-		group_new("");		/* no backups at all: one empty group */
+		group_new("", 0);	/* no backups at all: one empty group */
 	if ((hs = calloc(o.ngroups, sizeof(*hs))) == NULL)
 		die(UNKNOWN, "out of memory");
 	for (size_t i = 0; i < o.ngroups; i++) {
@@ -418,6 +497,7 @@ main(int argc, char *argv[])
 		{ "keep-daily", required_argument, NULL, 'D' },
 		{ "keep-weekly", required_argument, NULL, 'W' },
 		{ "keep-monthly", required_argument, NULL, 'M' },
+		{ "allow-future", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -435,12 +515,25 @@ main(int argc, char *argv[])
 		bad("--format %s: expected nagios, prometheus or json", o.format);
 	if (o.expired >= 0 && (o.output || strcmp(o.format, "nagios") != 0))
 		bad("--expired prints the selected lines: -o and --format do not apply");
+	if (o.expired >= 0 && o.lenient)
+		bad("--lenient does not apply to --expired: an unreadable line stops retention");
+	if (o.allow_future && o.expired < 0)
+		bad("--allow-future applies to --expired only");
+	if ((o.keep_given || o.nrules > 0) && o.expired < 0)
+		bad("--keep, --keep-daily, --keep-weekly and --keep-monthly apply to --expired only");
 	o.out = stdout;
-	/* The newest --keep (with a grandfather-father-son set, the newest one
-	 * unless --keep says more) are never selected. */
-	if (o.nrules > 0 && !o.keep_given)
-		o.keep = 1;
-	o.rules[o.nrules++] = (struct retain_rule){ RETAIN_NEWEST, o.keep };
+	if (o.expired >= 0) {
+		/* The newest --keep (with a grandfather-father-son set, the
+		 * newest one unless --keep says more) are never selected. */
+		int64_t cutoff = o.l.now < 0 && o.expired > o.l.now - INT64_MIN ? INT64_MIN :
+		    o.l.now - o.expired;
+
+		if (o.nrules > 0 && !o.keep_given)
+			o.keep = 1;
+		o.rules[o.nrules++] = (struct retain_rule){ RETAIN_NEWEST, o.keep };
+		if ((o.retain = retain_new(o.rules, o.nrules, cutoff, health_latest(&o.l))) == NULL)
+			die(UNKNOWN, "out of memory");
+	}
 	for (int i = optind; i < argc || i == optind; i++) {
 		const char *arg = i < argc ? argv[i] : "-";
 		FILE *f = strcmp(arg, "-") == 0 ? stdin : fopen(arg, "r");
@@ -453,10 +546,7 @@ main(int argc, char *argv[])
 		if (status != OK)
 			return status;
 	}
-	if (o.expired >= 0) {
-		for (size_t i = 0; i < o.ngroups; i++)
-			retain_free(o.groups[i].retain);	/* what is kept stays unprinted */
-		return out_status(out_close_stdout()) == 0 ? OK : UNKNOWN;
-	}
+	if (o.expired >= 0)
+		return print_expired();
 	return report();
 }

@@ -5,12 +5,73 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "entry.h"
 #include "health.h"
 #include "units.h"
 
 const char *const health_names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+
+int64_t
+health_latest(const struct health_limits *l)
+{
+	if (l->skew < 0)
+		return l->now;
+	return l->now > 0 && l->skew > INT64_MAX - l->now ? INT64_MAX : l->now + l->skew;
+}
+
+/* Whether a backup of time t named name comes after b. */
+static bool
+after(int64_t t, const char *name, const struct health_backup *b)
+{
+	return t != b->time ? t > b->time : strcmp(name, b->name) > 0;
+}
+
+static int
+set(struct health_backup *b, int64_t t, int64_t size, const char *name)
+{
+	char *copy = strdup(name);
+
+	if (copy == NULL)
+		return -1;
+	free(b->name);
+	*b = (struct health_backup){ t, size, copy };
+	return 0;
+}
+
+int
+health_add(struct health_group *g, const struct health_limits *l, int64_t t, int64_t size,
+    const char *name)
+{
+	if (t > health_latest(l)) {
+		if (g->future++ == 0 || after(t, name, &g->ahead))
+			return set(&g->ahead, t, size, name);
+		return 0;
+	}
+	if (g->count++ == 0)
+		return set(&g->newest, t, size, name);
+	if (after(t, name, &g->newest)) {
+		struct health_backup was = g->prev;
+
+		g->prev = g->newest;
+		g->newest = was;
+		return set(&g->newest, t, size, name);
+	}
+	if (g->count == 2 || after(t, name, &g->prev))
+		return set(&g->prev, t, size, name);
+	return 0;
+}
+
+void
+health_group_free(struct health_group *g)
+{
+	free(g->newest.name);
+	free(g->prev.name);
+	free(g->ahead.name);
+	g->newest.name = g->prev.name = g->ahead.name = NULL;
+}
 
 /* 52428800 -> "52.4 MB", as the runbooks write sizes. */
 static void
@@ -71,12 +132,8 @@ health_judge(struct health_group *g, const struct health_limits *l)
 	g->problems[0] = '\0';
 	if (g->count == 0) {
 		problem(g, "no backups found");
-		return g->status = HEALTH_CRITICAL;
-	}
-	if (age < -l->skew) {
-		fmt_limit(lim, sizeof(lim), l->skew);
-		problem(g, "beyond the %s of clock skew allowed", lim);
-		st = HEALTH_WARNING;
+		st = HEALTH_CRITICAL;
+		goto future;
 	}
 	if (age > l->critical) {
 		fmt_limit(lim, sizeof(lim), l->critical);
@@ -101,23 +158,15 @@ health_judge(struct health_group *g, const struct health_limits *l)
 		problem(g, "fewer than %lu backups", l->min_count);
 		st = st > HEALTH_WARNING ? st : HEALTH_WARNING;
 	}
-	return g->status = st;
-}
-
-/* A name for the one plugin line: bytes that would break it (controls,
- * and '|', which starts the perfdata) percent-encoded. */
-static void
-line_safe(const char *name, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (const unsigned char *p = (const unsigned char *)name; *p && o + 4 < len; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '|')
-			o += (size_t)snprintf(buf + o, len - o, "%%%02X", *p);
-		else
-			buf[o++] = (char)*p;
+future:
+	if (g->future > 0) {
+		/* Never taken for the newest (a clock or a name is wrong, and
+		 * it could hide a stale backup), but said. */
+		fmt_limit(lim, sizeof(lim), l->skew);
+		problem(g, "%lu in the future beyond the %s of clock skew allowed", g->future, lim);
+		st = st > HEALTH_WARNING ? st : HEALTH_WARNING;
 	}
-	buf[o] = '\0';
+	return g->status = st;
 }
 
 static void
@@ -125,17 +174,23 @@ summary(const struct health_group *g, int64_t now, char *buf, size_t len)
 {
 	char age[32], size[32], name[1024];
 	int64_t a = now - g->newest.time;
+	size_t n;
 
 	if (g->count == 0) {
-		snprintf(buf, len, "no backups found");
-		return;
+		n = (size_t)snprintf(buf, len, "%s", g->problems);
+	} else {
+		units_fmt_duration(age, sizeof(age), a < 0 ? -a : a);
+		fmt_mb(size, sizeof(size), g->newest.size);
+		entry_shown(g->newest.name, name, sizeof(name));
+		n = (size_t)snprintf(buf, len, "newest %s is %s %s, %s, %lu backup%s%s%s", name, age,
+		    a < 0 ? "in the future" : "old", size, g->count, g->count == 1 ? "" : "s",
+		    *g->problems ? ", " : "", g->problems);
 	}
-	units_fmt_duration(age, sizeof(age), a < 0 ? -a : a);
-	fmt_mb(size, sizeof(size), g->newest.size);
-	line_safe(g->newest.name, name, sizeof(name));
-	snprintf(buf, len, "newest %s is %s %s, %s, %lu backup%s%s%s", name, age,
-	    a < 0 ? "in the future" : "old", size, g->count, g->count == 1 ? "" : "s",
-	    *g->problems ? ", " : "", g->problems);
+	if (g->future > 0 && n < len) {
+		units_fmt_duration(age, sizeof(age), g->ahead.time - now);
+		entry_shown(g->ahead.name, name, sizeof(name));
+		snprintf(buf + n, len - n, " (%s is %s in the future)", name, age);
+	}
 }
 
 /* A Prometheus label value or JSON string, escaped. */
@@ -212,6 +267,13 @@ health_json(FILE *out, const struct health_group *gs, size_t n, int worst, int64
 			quoted(out, g->prev.name, true);
 			fprintf(out, ",\"time\":\"%s\",\"size\":%lld}", t, (long long)g->prev.size);
 		}
+		fprintf(out, ",\"future\":%lu", g->future);
+		if (g->future > 0) {
+			units_fmt_time(t, sizeof(t), g->ahead.time);
+			fprintf(out, ",\"ahead\":{\"name\":");
+			quoted(out, g->ahead.name, true);
+			fprintf(out, ",\"time\":\"%s\",\"size\":%lld}", t, (long long)g->ahead.size);
+		}
 		fprintf(out, ",\"problems\":");
 		quoted(out, g->problems, true);
 		fputc('}', out);
@@ -280,7 +342,7 @@ health_nagios(FILE *out, const struct health_group *gs, size_t n, bool grouped,
 		summary(&gs[i], l->now, line, sizeof(line));
 		char key[512];
 
-		line_safe(gs[i].key, key, sizeof(key));
+		entry_shown(gs[i].key, key, sizeof(key));
 		fprintf(out, "%s: %s - %s\n", key, health_names[gs[i].status], line);
 	}
 }

@@ -21,8 +21,10 @@ struct health_backup {
 
 struct health_group {
 	char *key;			/* the --group-by value; "" without */
-	unsigned long count;
+	unsigned long count;		/* backups not in the future */
 	struct health_backup newest, prev;	/* prev: the one before the newest */
+	unsigned long future;		/* backups beyond the skew allowed */
+	struct health_backup ahead;	/* the furthest of those */
 	int status;			/* set by health_judge() */
 	char problems[512];		/* ", older than 26h, ...", or "" */
 };
@@ -36,6 +38,21 @@ struct health_limits {
 	double max_shrink;		/* percent; -1: none */
 	unsigned long min_count;
 };
+
+/* The latest time that is not in the future: now + skew, or INT64_MAX. */
+int64_t health_latest(const struct health_limits *l);
+
+/*
+ * Count a backup into g. Of those up to health_latest(), g holds the
+ * newest two, by time and then by name (so ties go the same way whatever
+ * the order); one later than that is never the newest: it is counted
+ * apart, in g->future. 0, or -1 when out of memory.
+ */
+int health_add(struct health_group *g, const struct health_limits *l, int64_t time,
+    int64_t size, const char *name);
+
+/* Free what health_add() took into g (not g->key). */
+void health_group_free(struct health_group *g);
 
 /* Judge g (status and problems); returns the status. */
 int health_judge(struct health_group *g, const struct health_limits *l);

@@ -1,69 +1,106 @@
+/*
+ * Each rule of each group holds up to n slots, each with the newest backup
+ * of its period (for RETAIN_NEWEST, a backup is its own period). A backup
+ * is counted once per rule that holds it; when the last lets it go, it is
+ * selected if older than the cutoff, and written to the spool: its group,
+ * its name and its line. retain_print() reads the spool twice: first to
+ * check that no name selected is one still kept, then to print the lines.
+ */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "retain.h"
 
-/* A backup some rule keeps, with the number of rules (and callers) that do. */
 struct held {
 	int64_t time;
-	char *line;
+	char *name, *line;
 	int refs;
 };
 
-/* What one rule keeps: up to n periods (or backups), each with its newest. */
+/* What one rule keeps: up to rule.n periods (or backups), each with its newest. */
 struct slots {
 	int64_t *period;
 	struct held **h;
-	size_t n;
+	size_t n, cap;
+};
+
+/* The spool's record before the bytes of the name and of the line. */
+struct record {
+	size_t g, namelen, linelen;
 };
 
 struct retain {
 	struct retain_rule *rules;
-	struct slots *slots;
 	size_t nrules;
-	int64_t cutoff;
-	void (*emit)(void *, const char *);
-	void *arg;
+	struct slots **groups;	/* nrules slots per group */
+	size_t ngroups;
+	int64_t cutoff, latest;
+	FILE *spool;
+	int error;		/* errno of a failed spool write */
+	char *twice;
 };
 
 struct retain *
-retain_new(const struct retain_rule *rules, size_t n, int64_t cutoff,
-    void (*emit)(void *arg, const char *line), void *arg)
+retain_new(const struct retain_rule *rules, size_t n, int64_t cutoff, int64_t latest)
 {
-	struct retain *r = calloc(1, sizeof(*r));
+	struct retain *r;
+	bool newest = false;
 
-	if (r == NULL)
-		return NULL;
-	r->rules = calloc(n, sizeof(*r->rules));
-	r->slots = calloc(n, sizeof(*r->slots));
-	if (r->rules == NULL || r->slots == NULL)
-		goto fail;
 	for (size_t i = 0; i < n; i++) {
-		r->rules[i] = rules[i];
-		r->slots[i].period = calloc(rules[i].n, sizeof(int64_t));
-		r->slots[i].h = calloc(rules[i].n, sizeof(struct held *));
-		if (r->slots[i].period == NULL || r->slots[i].h == NULL) {
-			r->nrules = i + 1;
-			goto fail;
+		if (rules[i].n == 0) {
+			errno = EINVAL;
+			return NULL;
 		}
+		newest = newest || rules[i].kind == RETAIN_NEWEST;
 	}
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->rules = calloc(n + 1, sizeof(*r->rules))) == NULL) {
+		free(r);
+		return NULL;
+	}
+	memcpy(r->rules, rules, n * sizeof(*rules));
 	r->nrules = n;
+	if (!newest)	/* the newest backup is always kept */
+		r->rules[r->nrules++] = (struct retain_rule){ RETAIN_NEWEST, 1 };
 	r->cutoff = cutoff;
-	r->emit = emit;
-	r->arg = arg;
+	r->latest = latest;
 	return r;
-fail:
-	retain_free(r);
-	return NULL;
+}
+
+/* Whether a comes after b: by time, then by name. */
+static bool
+newer(const struct held *a, const struct held *b)
+{
+	return a->time != b->time ? a->time > b->time : strcmp(a->name, b->name) > 0;
 }
 
 static void
-release(struct retain *r, struct held *h, int emit)
+spool(struct retain *r, size_t g, const struct held *h)
+{
+	struct record rec = { g, strlen(h->name), strlen(h->line) };
+
+	if (r->error)
+		return;
+	if (r->spool == NULL && (r->spool = tmpfile()) == NULL) {
+		r->error = errno ? errno : EIO;
+		return;
+	}
+	if (fwrite(&rec, sizeof(rec), 1, r->spool) != 1 ||
+	    fwrite(h->name, 1, rec.namelen, r->spool) != rec.namelen ||
+	    fwrite(h->line, 1, rec.linelen, r->spool) != rec.linelen)
+		r->error = errno ? errno : EIO;
+}
+
+static void
+release(struct retain *r, size_t g, struct held *h, bool select)
 {
 	if (--h->refs > 0)
 		return;
-	if (emit && h->time < r->cutoff)
-		r->emit(r->arg, h->line);
+	if (select && h->time < r->cutoff)
+		spool(r, g, h);
+	free(h->name);
 	free(h->line);
 	free(h);
 }
@@ -73,14 +110,22 @@ retain_free(struct retain *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t i = 0; i < r->nrules; i++) {
-		for (size_t j = 0; j < r->slots[i].n; j++)
-			release(r, r->slots[i].h[j], 0);
-		free(r->slots[i].period);
-		free(r->slots[i].h);
+	for (size_t g = 0; g < r->ngroups; g++) {
+		for (size_t k = 0; r->groups[g] && k < r->nrules; k++) {
+			struct slots *s = &r->groups[g][k];
+
+			for (size_t j = 0; j < s->n; j++)
+				release(r, g, s->h[j], false);
+			free(s->period);
+			free(s->h);
+		}
+		free(r->groups[g]);
 	}
-	free(r->slots);
+	if (r->spool)
+		fclose(r->spool);
+	free(r->groups);
 	free(r->rules);
+	free(r->twice);
 	free(r);
 }
 
@@ -111,11 +156,37 @@ period_of(enum retain_kind kind, int64_t t)
 	return t;
 }
 
-/* Offer h to one rule: it holds h if h is among what the rule keeps. */
-static void
-offer(struct retain *r, size_t k, struct held *h)
+/* Room for one more slot in s, up to max. 0 or -1. */
+static int
+grow(struct slots *s, unsigned long max)
 {
-	struct slots *s = &r->slots[k];
+	size_t cap = s->cap ? s->cap * 2 : 4;
+	int64_t *period;
+	struct held **h;
+
+	if (s->n < s->cap)
+		return 0;
+	if (cap > max || cap < s->cap)
+		cap = (size_t)max;
+	if (cap > SIZE_MAX / sizeof(*h)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if ((period = realloc(s->period, cap * sizeof(*period))) == NULL)
+		return -1;
+	s->period = period;
+	if ((h = realloc(s->h, cap * sizeof(*h))) == NULL)
+		return -1;
+	s->h = h;
+	s->cap = cap;
+	return 0;
+}
+
+/* Offer h to one rule of group g: it holds h if h is among what it keeps. */
+static void
+offer(struct retain *r, size_t g, size_t k, struct held *h)
+{
+	struct slots *s = &r->groups[g][k];
 	const struct retain_rule *rule = &r->rules[k];
 	int64_t p = period_of(rule->kind, h->time);
 	size_t i = 0, min = 0;
@@ -124,40 +195,160 @@ offer(struct retain *r, size_t k, struct held *h)
 		while (i < s->n && s->period[i] != p)
 			i++;
 	if (rule->kind != RETAIN_NEWEST && i < s->n) {
-		if (h->time <= s->h[i]->time)
+		if (!newer(h, s->h[i]))
 			return;		/* its period already has a newer one */
 	} else if (s->n < rule->n) {
+		if (grow(s, rule->n) != 0) {
+			r->error = errno;
+			return;
+		}
 		i = s->n++;
 		s->h[i] = NULL;
 	} else {
+		/* full: h displaces the oldest it is newer than */
 		for (i = 1; i < s->n; i++)
-			if (s->period[i] < s->period[min] ||
-			    (s->period[i] == s->period[min] && s->h[i]->time < s->h[min]->time))
+			if (rule->kind == RETAIN_NEWEST ? newer(s->h[min], s->h[i]) :
+			    s->period[i] < s->period[min])
 				min = i;
-		if (p < s->period[min] || (p == s->period[min] && h->time <= s->h[min]->time))
+		if (rule->kind == RETAIN_NEWEST ? !newer(h, s->h[min]) : p < s->period[min])
 			return;
 		i = min;
 	}
 	if (s->h[i])
-		release(r, s->h[i], 1);
+		release(r, g, s->h[i], true);
 	s->period[i] = p;
 	s->h[i] = h;
 	h->refs++;
 }
 
 int
-retain_add(struct retain *r, int64_t t, const char *line)
+retain_add(struct retain *r, size_t g, int64_t t, const char *name, const char *line)
 {
-	struct held *h = malloc(sizeof(*h));
+	struct held *h;
 
-	if (h == NULL || (h->line = strdup(line)) == NULL) {
+	if (t > r->latest)
+		return RETAIN_FUTURE;
+	if (g >= r->ngroups) {
+		struct slots **groups;
+
+		if (g >= SIZE_MAX / sizeof(*groups) - 1 ||
+		    (groups = realloc(r->groups, (g + 1) * sizeof(*groups))) == NULL)
+			return -1;
+		memset(groups + r->ngroups, 0, (g + 1 - r->ngroups) * sizeof(*groups));
+		r->groups = groups;
+		r->ngroups = g + 1;
+	}
+	if (r->groups[g] == NULL && (r->groups[g] = calloc(r->nrules, sizeof(struct slots))) == NULL)
+		return -1;
+	if ((h = calloc(1, sizeof(*h))) == NULL || (h->name = strdup(name)) == NULL ||
+	    (h->line = strdup(line)) == NULL) {
+		if (h)
+			free(h->name);
 		free(h);
 		return -1;
 	}
 	h->time = t;
 	h->refs = 1;		/* ours, until every rule has seen it */
 	for (size_t k = 0; k < r->nrules; k++)
-		offer(r, k, h);
-	release(r, h, 1);
+		offer(r, g, k, h);
+	release(r, g, h, true);
+	if (r->error) {
+		errno = r->error;
+		return -1;
+	}
 	return 0;
+}
+
+struct kept {
+	size_t g;
+	const char *name;
+};
+
+static int
+kept_cmp(const void *a, const void *b)
+{
+	const struct kept *x = a, *y = b;
+
+	return x->g != y->g ? (x->g < y->g ? -1 : 1) : strcmp(x->name, y->name);
+}
+
+/* The next record of the spool, its name in *name (grown as needed) and,
+ * when line is not NULL, its line. 1, 0 at the end, -1 on an error. */
+static int
+next_record(FILE *f, struct record *rec, char **buf, size_t *cap, bool line)
+{
+	size_t need;
+
+	if (fread(rec, sizeof(*rec), 1, f) != 1)
+		return ferror(f) ? -1 : 0;
+	need = (line ? rec->linelen : rec->namelen) + 1;
+	if (need > *cap) {
+		char *b = realloc(*buf, need);
+
+		if (b == NULL)
+			return -1;
+		*buf = b;
+		*cap = need;
+	}
+	if (line && fseek(f, (long)rec->namelen, SEEK_CUR) != 0)
+		return -1;
+	if (fread(*buf, 1, need - 1, f) != need - 1)
+		return -1;
+	(*buf)[need - 1] = '\0';
+	if (!line && fseek(f, (long)rec->linelen, SEEK_CUR) != 0)
+		return -1;
+	return 1;
+}
+
+int
+retain_print(struct retain *r, FILE *out, const char **twice)
+{
+	struct kept *kept = NULL, key;
+	size_t nkept = 0, max = 0, cap = 0;
+	struct record rec;
+	char *buf = NULL;
+	int st = 0, got;
+
+	if (r->error) {
+		errno = r->error;
+		return -2;
+	}
+	if (r->spool == NULL)
+		return 0;	/* nothing selected */
+	for (size_t g = 0; g < r->ngroups; g++)
+		for (size_t k = 0; r->groups[g] && k < r->nrules; k++)
+			max += r->groups[g][k].n;
+	if (max > 0 && (kept = calloc(max, sizeof(*kept))) == NULL)
+		return -2;
+	for (size_t g = 0; g < r->ngroups; g++)
+		for (size_t k = 0; r->groups[g] && k < r->nrules; k++)
+			for (size_t j = 0; j < r->groups[g][k].n; j++)
+				kept[nkept++] = (struct kept){ g, r->groups[g][k].h[j]->name };
+	qsort(kept, nkept, sizeof(*kept), kept_cmp);
+	if (fflush(r->spool) != 0 || fseek(r->spool, 0, SEEK_SET) != 0)
+		st = -2;
+	while (st == 0 && (got = next_record(r->spool, &rec, &buf, &cap, false)) != 0) {
+		key = (struct kept){ rec.g, buf };
+		if (got < 0)
+			st = -2;
+		else if (nkept > 0 && bsearch(&key, kept, nkept, sizeof(*kept), kept_cmp)) {
+			free(r->twice);
+			r->twice = buf;
+			buf = NULL;
+			cap = 0;
+			*twice = r->twice;
+			st = -1;
+		}
+	}
+	if (st == 0 && fseek(r->spool, 0, SEEK_SET) != 0)
+		st = -2;
+	while (st == 0 && !ferror(out) && (got = next_record(r->spool, &rec, &buf, &cap, true)) != 0) {
+		if (got < 0)
+			st = -2;
+		else
+			fprintf(out, "%s\n", buf);
+	}
+	free(buf);
+	free(kept);
+	return st;
 }

@@ -191,12 +191,104 @@ man_rules() {
 	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --min-count 3 <"$IN"
 }
 
-@test "WARNING: a time in the future beyond --max-skew (5m); within it OK" {
+@test "a time in the future beyond --max-skew (5m) is never the newest: alone it is no backup (CRITICAL); within it OK" {
 	line 2026-01-26T06:22:15Z 52428800 s3://b/db/x.sql.gz >"$IN"
-	run -1 --separate-stderr bkage --now "$NOW" <"$IN"
-	assert_output --regexp '^BKAGE WARNING - newest s3://b/db/x\.sql\.gz is 10m00s in the future, .*, beyond the 5m of clock skew allowed \| age=-600s;;93600 '
+	run -2 --separate-stderr bkage --now "$NOW" <"$IN"
+	assert_output 'BKAGE CRITICAL - no backups found, 1 in the future beyond the 5m of clock skew allowed (s3://b/db/x.sql.gz is 10m00s in the future) | count=0'
 	run -0 --separate-stderr bkage --now "$NOW" --max-skew 15m <"$IN"
+	assert_output --partial 'BKAGE OK - newest s3://b/db/x.sql.gz is 10m00s in the future'
 	line 2026-01-26T06:16:15Z 52428800 s3://b/db/x.sql.gz >"$IN"
+	run -0 --separate-stderr bkage --now "$NOW" <"$IN"
+}
+
+@test "a future-dated backup does not hide a stale one: the newest is the stale one, CRITICAL" {
+	{
+		line 2026-01-20T03:00:15Z 52428800 s3://b/db/2026-01-20.sql.gz
+		line 2099-12-31T00:00:00Z 52428800 s3://b/db/2099-12-31.sql.gz
+	} >"$IN"
+	run -2 --separate-stderr bkage --now "$NOW" <"$IN"
+	assert_output --regexp '^BKAGE CRITICAL - newest s3://b/db/2026-01-20\.sql\.gz is 6d03h old, .*older than 26h, 1 in the future beyond the 5m of clock skew allowed \(s3://b/db/2099-12-31\.sql\.gz is .* in the future\) \| age=529920s;;93600 '
+	# beside a fresh backup it is a WARNING, and still not the newest
+	line 2026-01-26T03:00:15Z 52428800 s3://b/db/2026-01-26.sql.gz >>"$IN"
+	run -1 --separate-stderr bkage --now "$NOW" <"$IN"
+	assert_output --partial 'BKAGE WARNING - newest s3://b/db/2026-01-26.sql.gz is 3h12m old'
+	run -1 --separate-stderr bkage --now "$NOW" --format json <"$IN"
+	run -0 python3 -c '
+import json, sys
+[g] = json.load(sys.stdin)["groups"]
+print(g["newest"]["name"], g["future"], g["ahead"]["name"])' <<<"$output"
+	assert_output 's3://b/db/2026-01-26.sql.gz 1 s3://b/db/2099-12-31.sql.gz'
+	# --name-time on a mistyped date: the same
+	{
+		line 2026-01-26T03:00:15Z 52428800 s3://b/db/db_2026-01-20.sql.gz
+		line 2026-01-26T03:00:15Z 52428800 s3://b/db/db_2099-12-31.sql.gz
+	} >"$IN"
+	run -2 --separate-stderr bkage --now "$NOW" --name-time 'db_%Y-%m-%d' <"$IN"
+	assert_output --partial 'BKAGE CRITICAL - newest s3://b/db/db_2026-01-20.sql.gz is 6d06h old'
+}
+
+@test "UNKNOWN: a short aws s3 ls line after a 6-day-old backup is not OK 1h old (no bytes reused)" {
+	{
+		printf '2026-01-20 03:00:15   52428800 db/old.sql.gz\n'
+		printf '2026-01-26 3:0:0\n'
+	} >"$IN"
+	TZ=UTC run -3 --separate-stderr bkage --now "$NOW" <"$IN"
+	assert_output 'BKAGE UNKNOWN - stdin line 2: not an aws s3 ls line: the time is not a local time like 2026-01-26 03:00:15'
+	# every cut of a good line is UNKNOWN, never OK
+	local good='2026-01-26 05:00:15   52428800 db/new.sql.gz' n
+	for ((n = 1; n < 31; n++)); do
+		{ printf '2026-01-20 03:00:15   52428800 db/old.sql.gz\n'; printf '%s\n' "${good:0:n}"; } >"$IN"
+		TZ=UTC run -3 --separate-stderr bkage --now "$NOW" <"$IN"
+		[[ $output == 'BKAGE UNKNOWN - stdin line 2: '* ]] || fail "cut at $n: $output"
+	done
+}
+
+@test "UNKNOWN: a listing line with bytes after a NUL is refused, not cut at the NUL" {
+	{
+		line 2026-01-26T03:00:15Z 52428800 s3://b/db/a.sql.gz
+		printf '2026-01-26T05:00:15Z\t52428800\ts3://b/db/b.sql.gz\0junk\n'
+	} >"$IN"
+	run -3 --separate-stderr bkage --now "$NOW" <"$IN"
+	assert_output 'BKAGE UNKNOWN - stdin line 2: a NUL byte in the line'
+	# and %00, a NUL written as an escape
+	{
+		line 2026-01-26T03:00:15Z 52428800 s3://b/db/a.sql.gz
+		line 2026-01-26T05:00:15Z 52428800 's3://b/db/b.sql.gz%00junk'
+	} >"$IN"
+	run -3 --separate-stderr bkage --now "$NOW" <"$IN"
+	assert_output 'BKAGE UNKNOWN - stdin line 2: %00 in the URL: no key holds a NUL'
+	run -3 --separate-stderr bkage --now "$NOW" --expired 1d --keep 1 <"$IN"
+	assert_output ''
+}
+
+@test "a listing line longer than LISTING_LINE_MAX (8192) is UNKNOWN naming the line; a 20 MB line costs bounded memory" {
+	{
+		line 2026-01-26T03:00:15Z 52428800 s3://b/db/a.sql.gz
+		printf '2026-01-26T05:00:15Z\t1\ts3://b/'
+		head -c 20000000 /dev/zero | tr '\0' x
+		printf '\n'
+	} >"$IN"
+	# 64 MiB of address space is far less than the line would need whole
+	# (a sanitizer build, which reserves terabytes, cannot start under it:
+	# there the RSS below bounds it)
+	if bash -c 'ulimit -v 65536 && exec bkage --version' >/dev/null 2>&1; then
+		run -3 --separate-stderr bash -c 'ulimit -v 65536 && exec bkage --now "$1" <"$2"' - "$NOW" "$IN"
+	else
+		run -3 --separate-stderr bkage --now "$NOW" <"$IN"
+	fi
+	assert_output 'BKAGE UNKNOWN - stdin line 2: longer than 8192 bytes, the most a line may be'
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f %M -o "$T/rss" bkage --now "$NOW" --lenient <"$IN" >"$T/out" 2>"$T/err" || true
+		echo "# max RSS with a 20 MB line, --lenient: $(tail -n 1 "$T/rss") KiB" >&3
+		[ "$(tail -n 1 "$T/rss")" -lt 40000 ] || fail "$(tail -n 1 "$T/rss") KiB for one long line"
+		grep -q '^BKAGE OK - newest s3://b/db/a.sql.gz' "$T/out"
+		grep -q 'line 2: skipped: longer than 8192 bytes' "$T/err"
+	fi
+	# a line of exactly 8192 bytes is read
+	local url
+	url="s3://b/db/$(head -c $((8192 - 30 - 10)) /dev/zero | tr '\0' y)"
+	line 2026-01-26T03:00:15Z 52428800 "$url" >"$IN"
+	[ "$(head -n 1 "$IN" | wc -c)" -eq 8193 ]
 	run -0 --separate-stderr bkage --now "$NOW" <"$IN"
 }
 
@@ -233,7 +325,7 @@ man_rules() {
 	} >"$IN"
 	run -0 --separate-stderr bkage --now "$NOW" --lenient <"$IN"
 	assert_output 'BKAGE OK - newest s3://b/db/b.sql.gz is 3h12m old, 52.4 MB, 2 backups | age=11520s;;93600 size=52428800B count=2'
-	assert_equal "$stderr" 'bkage: stdin: line 2: skipped: not a backup entry'
+	assert_equal "$stderr" 'bkage: stdin line 2: skipped: not a listing line, an aws s3 ls or rclone lsl line, or a readable file'
 	# nothing readable at all: no backups
 	echo 'garbage' >"$IN"
 	run -2 --separate-stderr bkage --now "$NOW" --lenient <"$IN"
@@ -284,9 +376,10 @@ man_rules() {
 	printf '2026-01-26 03:00:15   52428800 db/x.sql.gz\n' >"$IN"
 	TZ=UTC run -0 --separate-stderr bkage --now "$NOW" "$IN"
 	assert_output --partial '| age=11520s;'
-	# 03:00:15 EST is 08:00:15Z: 1h48m in the future
-	TZ=America/New_York run -1 --separate-stderr bkage --now "$NOW" "$IN"
-	assert_output --partial 'is 1h48m in the future'
+	# 03:00:15 EST is 08:00:15Z: 1h48m in the future, so not the newest
+	TZ=America/New_York run -2 --separate-stderr bkage --now "$NOW" "$IN"
+	assert_output --partial 'no backups found, 1 in the future beyond the 5m of clock skew allowed (db/x.sql.gz is 1h48m in the future)'
+	TZ=America/New_York run -0 --separate-stderr bkage --now "$NOW" --max-skew 2h "$IN"
 	assert_output --partial '| age=-6480s;'
 	# 03:00:15 IST is 21:30:15Z the day before: 8h42m old
 	TZ=Asia/Kolkata run -0 --separate-stderr bkage --now "$NOW" "$IN"
@@ -774,7 +867,7 @@ print("ok")
 	assert_line --partial 's3://b/db/2026-01-26_03-00-00.sql.gz'
 }
 
-@test "--expired: an unreadable line is reported on standard error, not among the lines to delete" {
+@test "--expired: an unreadable line, even the last, stops retention with nothing printed; the message is on standard error" {
 	# standard output of --expired goes to s3rm: only input lines belong there
 	{
 		daily 3
@@ -782,10 +875,118 @@ print("ok")
 	} >"$IN"
 	run -3 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 1 <"$IN"
 	refute_output --partial 'BKAGE'
-	# what was selected before the bad line may stand: it stays selected
-	assert_output "$(head -n 2 "$IN")"
+	# nothing is printed before the whole input is read and found good
+	assert_output ""
 	assert_equal "${#stderr_lines[@]}" 1
 	[[ $stderr == *'line 4'* ]] || fail "stderr does not name line 4: $stderr"
+}
+
+@test "--expired: a backup in the future beyond --max-skew refuses retention, nothing printed, unless --allow-future" {
+	# a mistyped year takes no --keep slot: without the refusal, every real backup would go
+	{
+		daily 10
+		line 2026-01-26T03:00:00Z 52428800 s3://b/db/2099-12-31_03-00-00.sql.gz
+	} >"$IN"
+	run -3 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 3 --name-time '%Y-%m-%d_%H-%M-%S' <"$IN"
+	assert_output ""
+	[[ $stderr == *'stdin line 11: s3://b/db/2099-12-31_03-00-00.sql.gz is '*' in the future, beyond the 5m00s of --max-skew: nothing selected'*'--allow-future'* ]] ||
+		fail "stderr: $stderr"
+	# told to, it leaves it out: neither kept nor selected, and the newest 3 real ones are kept
+	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 3 --name-time '%Y-%m-%d_%H-%M-%S' --allow-future <"$IN"
+	assert_equal "$(printf '%s\n' "$output" | sort)" "$(head -n 7 "$IN" | sort)"
+	[[ $stderr == *'neither kept nor selected (--allow-future)'* ]] || fail "stderr: $stderr"
+	# an mtime in the future, the same
+	{
+		daily 3
+		line 2026-01-26T06:10:00Z 52428800 s3://b/db/z.sql.gz
+	} >"$IN"
+	run -3 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 0 --keep 1 <"$IN"
+	assert_output ""
+}
+
+@test "--expired honours --max-skew: within it a backup is kept as the newest, beyond it refused" {
+	{
+		daily 3
+		line 2026-01-26T06:10:00Z 52428800 s3://b/db/z.sql.gz
+	} >"$IN"
+	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 0 --keep 1 --max-skew 15m <"$IN"
+	assert_equal "$(printf '%s\n' "$output" | sort)" "$(head -n 3 "$IN" | sort)"
+	run -3 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 0 --keep 1 --max-skew 5m <"$IN"
+	assert_output ""
+	run -3 --separate-stderr bkage --allow-future </dev/null
+	assert_equal "$stderr" 'bkage: --allow-future applies to --expired only'
+}
+
+@test "--expired over several prefixes without --group-by is refused with a hint, nothing printed" {
+	{
+		daily 10 s3://b/db1
+		daily 2 s3://b/db2
+	} >"$IN"
+	run -3 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 7 <"$IN"
+	assert_output ""
+	assert_equal "$stderr" "bkage: stdin line 11: s3://b/db2/2026-01-25_03-00-00.sql.gz is not under s3://b/db1/ (line 1), and --keep would count across both: nothing selected (hint: --group-by REGEX keeps each set on its own, e.g. --group-by '^(.*/)' for each prefix)"
+	# with --group-by, each prefix keeps its own newest 7
+	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 7 --group-by '^(.*/)' <"$IN"
+	assert_equal "$(printf '%s\n' "$output" | sort)" "$(daily 10 s3://b/db1 | head -n 3 | sort)"
+	run -3 --separate-stderr bkage --keep 3 </dev/null
+	assert_equal "$stderr" 'bkage: --keep, --keep-daily, --keep-weekly and --keep-monthly apply to --expired only'
+}
+
+@test "--expired never selects the newest of a group, whatever the order, ties or times" {
+	# ties of time: the newest is the last by name, in every order
+	{
+		line 2026-01-20T03:00:00Z 52428800 s3://b/db/a.sql.gz
+		line 2026-01-20T03:00:00Z 52428800 s3://b/db/c.sql.gz
+		line 2026-01-20T03:00:00Z 52428800 s3://b/db/b.sql.gz
+	} >"$IN"
+	local perm want
+	want=$(printf '%s\n' "$(sed -n 1p "$IN")" "$(sed -n 3p "$IN")" | sort)
+	for perm in 123 132 213 231 312 321; do
+		sed -n "${perm:0:1}p;${perm:1:1}p;${perm:2:1}p" "$IN" >"$T/p"
+		run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 0 --keep 1 <"$T/p"
+		assert_equal "$(printf '%s\n' "$output" | sort)" "$want"
+	done
+	# random times and orders, with groups: the newest of each group is never printed
+	local round g
+	for ((round = 0; round < 20; round++)); do
+		awk -v seed=$round 'BEGIN { srand(seed); n = 1 + int(rand() * 30)
+			for (i = 0; i < n; i++)
+				printf "2026-01-%02dT%02d:00:00Z\t1\ts3://b/db%d/k%02d\n", 10 + int(rand() * 5),
+				    int(rand() * 3), int(rand() * 3), i }' >"$T/r"
+		run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 0 --keep 1 --group-by '^s3://b/(db[0-9])/' <"$T/r"
+		printf '%s\n' "$output" >"$T/out"
+		for g in db0 db1 db2; do
+			newest=$(grep "/$g/" "$T/r" | sort -t "$(printf '\t')" -k1,1 -k3,3 | tail -n 1) || continue
+			[ -z "$newest" ] && continue
+			if grep -qxF "$newest" "$T/out"; then fail "round $round: the newest of $g was selected: $newest"; fi
+		done
+	done
+	# one object listed twice: nothing printed, since one copy of it is kept
+	{ daily 3; daily 3; } >"$IN"
+	run -3 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 0 --keep 1 <"$IN"
+	assert_output ""
+	[[ $stderr == *'is listed twice, and one is kept: nothing selected'* ]] || fail "stderr: $stderr"
+}
+
+@test "--expired: the retention examples of bkage(1) never select the newest backup, nor every backup" {
+	daily 400 >"$T/src"
+	local cmds n=0 cmd got
+	# the indented command lines of EXAMPLES, scdoc's \* unescaped
+	cmds=$(sed -n '/^# EXAMPLES/,/^# SEE ALSO/p' "$MAN" | grep -E '^	.*bkage .*--expired' |
+		sed 's/^	//; s/\\\*/*/g')
+	[ -n "$cmds" ] || fail "no retention examples in $MAN"
+	while IFS= read -r cmd; do
+		# s3ls lists $T/src; s3rm prints what it is given
+		mkdir -p "$T/run$n"
+		got=$(cd "$T/run$n" && s3ls() { cat "$T/src"; } && s3rm() { cat; } && export -f s3ls s3rm &&
+			T=$T bash -c "set -o pipefail; ${cmd//bkage /bkage --now 2026-01-26T06:00:00Z }") ||
+			fail "$cmd: exit $?"
+		[ -n "$got" ] || fail "$cmd selects nothing of 400 daily backups"
+		if grep -qxF "$(tail -n 1 "$T/src")" <<<"$got"; then fail "$cmd selects the newest backup"; fi
+		[ "$(wc -l <<<"$got")" -lt 400 ] || fail "$cmd selects every backup"
+		n=$((n + 1))
+	done <<<"$cmds"
+	((n >= 3)) || fail "only $n retention examples"
 }
 
 # -- memory -----------------------------------------------------------------------

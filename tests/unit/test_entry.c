@@ -13,9 +13,56 @@ static int
 parse(const char *text, const char *fmt, struct entry *e)
 {
 	static char line[512];
+	const char *why = NULL;
+	int r;
 
 	snprintf(line, sizeof(line), "%s", text);
-	return entry_parse(line, fmt, e);
+	r = entry_parse(line, fmt, e, &why);
+	if (r < 0 && why == NULL)
+		return -9;	/* a refusal must say why */
+	return r;
+}
+
+/* The reason entry_parse gives for text, or "" when it takes it. */
+static const char *
+why_not(const char *text)
+{
+	static char line[512];
+	const char *why = NULL;
+	struct entry e;
+
+	snprintf(line, sizeof(line), "%s", text);
+	return entry_parse(line, NULL, &e, &why) < 0 && why ? why : "";
+}
+
+/* Feed bytes to a listing_reader; the results of each listing_getline() as
+ * a string: L<len> for a line, E for a refused one, . for the end. */
+static void
+read_lines(const char *bytes, size_t n, char *out, size_t outlen)
+{
+	FILE *f = tmpfile();
+	struct listing_reader *rd = malloc(sizeof(*rd));
+	size_t o = 0, len;
+	const char *why;
+	int r;
+
+	out[0] = '\0';
+	if (f == NULL || rd == NULL || fwrite(bytes, 1, n, f) != n)
+		return;
+	rewind(f);
+	listing_reader_init(rd, f);
+	do {
+		why = NULL;
+		r = listing_getline(rd, &len, &why);
+		if (r == 1)
+			o += (size_t)snprintf(out + o, outlen - o, "L%zu ", len);
+		else if (r == -1)
+			o += (size_t)snprintf(out + o, outlen - o, "E%lu ", rd->lineno);
+		else
+			o += (size_t)snprintf(out + o, outlen - o, r == 0 ? "." : "R");
+	} while (r != 0 && r != -2 && o + 16 < outlen);
+	fclose(f);
+	free(rd);
 }
 
 int
@@ -27,17 +74,17 @@ main(void)
 	int fd;
 
 	strcpy(line, "2026-01-26T03:00:15Z\t52428800\ts3://b/db/x%20y.sql.gz");
-	ok(listing_parse(line, &l) == 0 && l.mtime == 1769396415 && l.size == 52428800 &&
+	ok(listing_parse(line, &l, NULL) == 0 && l.mtime == 1769396415 && l.size == 52428800 &&
 	    strcmp(l.url, "s3://b/db/x%20y.sql.gz") == 0, "a listing line");
 	strcpy(line, "-\t-\ts3://b/db/");
-	ok(listing_parse(line, &l) == 0 && l.size == -1, "a common prefix line");
+	ok(listing_parse(line, &l, NULL) == 0 && l.size == -1, "a common prefix line");
 	strcpy(line, "2026-01-26T03:00:15\t1\ts3://b/k");
-	ok(listing_parse(line, &l) == -1 && strcmp(line, "2026-01-26T03:00:15\t1\ts3://b/k") == 0,
+	ok(listing_parse(line, &l, NULL) == -1 && strcmp(line, "2026-01-26T03:00:15\t1\ts3://b/k") == 0,
 	    "a time without Z is not a listing line, and the line is left as it was");
 	strcpy(line, "2026-01-26T03:00:15Z\t-1\ts3://b/k");
-	ok(listing_parse(line, &l) == -1, "a negative size is not a listing line");
+	ok(listing_parse(line, &l, NULL) == -1, "a negative size is not a listing line");
 	strcpy(line, "2026-01-26T03:00:15Z\t1\t/local/path");
-	ok(listing_parse(line, &l) == -1, "a URL that is not s3:// is not a listing line");
+	ok(listing_parse(line, &l, NULL) == -1, "a URL that is not s3:// is not a listing line");
 	strcpy(line, "2026-01-26T03:00:15Z\t1\ts3://b/k");
 	is_str(listing_url(line), "s3://b/k", "listing_url takes the last field");
 	strcpy(line, "s3://b/bare");
@@ -72,5 +119,124 @@ main(void)
 	ok(entry_name_time("db-%Y%m%dT%H%M%SZ", "x/db-20260126T030015Z.gz", &e.time) == 0 &&
 	    e.time == 1769396415, "a compact format");
 	ok(entry_name_time("%Y-%m-%d", "2026-13-01", &e.time) == -1, "month 13 is no time");
+
+	/* Every parser stops where a short line ends: each prefix of a good
+	 * line, in a buffer of exactly its size (AddressSanitizer sees a read
+	 * past it), is refused or taken whole, never taken from elsewhere. */
+	{
+		static const char *good[] = {
+			"2026-01-26T03:00:15.123Z\t52428800\ts3://b/db/x.sql.gz",
+			"2026-01-26 03:00:15   52428800 db/x.sql.gz",
+			"  52428800 2026-01-26 03:00:15.123456789 db/x.sql.gz",
+			"                           PRE db/",
+		};
+		int bad = 0;
+
+		for (size_t k = 0; k < sizeof(good) / sizeof(good[0]); k++) {
+			for (size_t n = 0; n <= strlen(good[k]); n++) {
+				char *b = malloc(n + 1);
+				const char *why = NULL;
+				int r;
+
+				memcpy(b, good[k], n);
+				b[n] = '\0';
+				r = entry_parse(b, NULL, &e, &why);
+				if ((r < 0 && why == NULL) || (r == 1 && (e.name == NULL || *e.name == '\0')))
+					bad++;
+				free(b);
+			}
+		}
+		is_int(bad, 0, "every prefix of a good line: refused with a reason, or a whole entry");
+	}
+	is_int(parse("2026-01-26 3:0:0", NULL, &e), -1,
+	    "2026-01-26 3:0:0 (the issue's short line) is not an entry");
+	ok(strstr(why_not("2026-01-26 3:0:0"), "aws s3 ls") != NULL,
+	    "and the reason is that of the format it looked like: %s", why_not("2026-01-26 3:0:0"));
+	is_int(parse("2026-01-26 03:00:15          1 ", NULL, &e), -1, "an aws s3 ls line without a name");
+	is_int(parse("2026-01-26 03:00:15 1 x", NULL, &e), -1,
+	    "an aws s3 ls size not right-aligned in 10 columns");
+	is_int(parse("2026-01-26 03:00:15 12345678901 x", NULL, &e), 1, "a size of 11 digits fills its column");
+	is_int(parse("2026-01-26 03:00:15 99999999999999999999 x", NULL, &e), -1,
+	    "a size past INT64_MAX is refused");
+	is_int(parse("2026-02-29 03:00:15          1 x", NULL, &e), -1, "2026-02-29 does not exist");
+	is_int(parse("2024-02-29 03:00:15          1 x", NULL, &e), 1, "2024-02-29 does");
+	is_int(parse("2026-01-26 24:00:00          1 x", NULL, &e), -1, "hour 24 is refused");
+	is_int(parse("  52428800 2026-01-26 03:00:15. x", NULL, &e), -1, "rclone: a fraction of no digits");
+	is_int(parse("  52428800 2026-01-26 03:00:15.1234567890 x", NULL, &e), -1,
+	    "rclone: a fraction of 10 digits");
+
+	is_int(parse("2026-01-26T03:00:15.5Z\t1\ts3://b/k", NULL, &e), 1, "a listing time with a fraction");
+	is_int(parse("2026-01-26T03:00:15.Z\t1\ts3://b/k", NULL, &e), -1, "a listing fraction of no digits");
+	is_int(parse("2026-01-26T03:00:15ZZ\t1\ts3://b/k", NULL, &e), -1, "a listing time with bytes after Z");
+	is_int(parse("2026-01-26T3:00:15Z\t1\ts3://b/k", NULL, &e), -1, "a listing hour of one digit");
+	is_int(parse("1969-12-31T23:59:59Z\t1\ts3://b/k", NULL, &e), -1, "a time before 1970");
+	is_int(parse("2026-01-26T03:00:15Z\t9223372036854775807\ts3://b/k", NULL, &e), 1,
+	    "a size of INT64_MAX");
+	is_int(parse("2026-01-26T03:00:15Z\t9223372036854775808\ts3://b/k", NULL, &e), -1,
+	    "a size past INT64_MAX");
+	is_int(parse("2026-01-26T03:00:15Z\t\ts3://b/k", NULL, &e), -1, "an empty size");
+	is_int(parse("2026-01-26T03:00:15Z\t1\ts3://b/a%00b", NULL, &e), -1, "%00 in a listing URL");
+	is_int(parse("2026-01-26T03:00:15Z\t1\ts3://b/a%2", NULL, &e), -1, "a cut escape");
+	is_int(parse("2026-01-26T03:00:15Z\t1\ts3://b/a%zz", NULL, &e), -1, "a bad escape");
+	is_int(parse("2026-01-26T03:00:15Z\t1\ts3://b/a\rb", NULL, &e), -1, "a raw control byte");
+	is_int(parse("2026-01-26T03:00:15Z\t1\ts3://b/", NULL, &e), -1, "a URL without a key");
+	is_int(parse("2026-01-26T03:00:15Z\t1\ts3:///k", NULL, &e), -1, "a URL without a bucket");
+	is_int(parse("2026-01-26T03:00:15Z\t1\ts3://b/k\textra", NULL, &e), -1, "a fourth field");
+	ok(parse("2026-01-26T03:00:15Z\t1\ts3://b/a%20b%25", NULL, &e) == 1 &&
+	    strcmp(e.name, "s3://b/a b%") == 0, "the name is the URL decoded");
+	strcpy(line, "2026-01-26T03:00:15Z\t1\ts3://b/a%00b");
+	{
+		const char *why = NULL;
+
+		ok(listing_parse(line, &l, &why) == -1 && why && strstr(why, "%00") &&
+		    strcmp(line, "2026-01-26T03:00:15Z\t1\ts3://b/a%00b") == 0,
+		    "listing_parse says why, and leaves the line as it was");
+	}
+
+	/* The line reader: bounded, whole lines or refused ones. */
+	{
+		char got[256], *big = malloc(LISTING_LINE_MAX + 64);
+
+		read_lines("a\nbc\r\n\nd", 8, got, sizeof(got));
+		is_str(got, "L1 L2 L0 L1 .", "lines, CRLF, a blank line, no final newline");
+		read_lines("a\0b\nok\n", 7, got, sizeof(got));
+		is_str(got, "E1 L2 .", "a NUL anywhere in a line refuses the line, not cuts it");
+		memset(big, 'x', LISTING_LINE_MAX + 64);
+		big[LISTING_LINE_MAX] = '\n';
+		read_lines(big, LISTING_LINE_MAX + 1, got, sizeof(got));
+		is_str(got, "L8192 .", "a line of LISTING_LINE_MAX bytes is read");
+		big[LISTING_LINE_MAX] = '\r';
+		big[LISTING_LINE_MAX + 1] = '\n';
+		read_lines(big, LISTING_LINE_MAX + 2, got, sizeof(got));
+		is_str(got, "L8192 .", "and with a CR before its newline");
+		big[LISTING_LINE_MAX] = 'x';
+		big[LISTING_LINE_MAX + 1] = '\n';
+		memcpy(big + LISTING_LINE_MAX + 2, "ok\n", 3);
+		read_lines(big, LISTING_LINE_MAX + 5, got, sizeof(got));
+		is_str(got, "E1 L2 .", "one byte more is refused, and the next line is line 2");
+		read_lines(big, LISTING_LINE_MAX + 1, got, sizeof(got));
+		is_str(got, "E1 .", "a line too long at the end of the input");
+		free(big);
+	}
+
+	/* --name-time */
+	is_int(entry_name_time("db-%Y%m%d", "db-2026012", &e.time), -1, "a name cut short of the format");
+	is_int(entry_name_time("%Y-%m-%d", "", &e.time), -1, "an empty name");
+	ok(entry_name_time("%Y-%m-%d", "x/2099-12-31.gz", &e.time) == 0 && e.time == 4102358400,
+	    "a date far in the future is a time (the caller judges it)");
+	ok(entry_name_time("100%%-%Y%m%d", "100%-20260126", &e.time) == 0 && e.time == 1769385600,
+	    "%% is a literal %");
+	is_int(entry_name_time("%Y-%m-%d", "2026-02-30", &e.time), -1, "February 30 is no time");
+	ok(entry_name_time_check("%Y-%m-%d") == NULL, "--name-time %%Y-%%m-%%d is a format");
+	ok(entry_name_time_check("%Y-%m") != NULL, "without %%d it is not");
+	ok(entry_name_time_check("%Y-%m-%d-%Y") != NULL, "nor with %%Y twice");
+	ok(entry_name_time_check("%Y-%m-%d%") != NULL, "nor ending in a lone %%");
+	ok(entry_name_time_check("%Y-%m-%d %s") != NULL, "nor with a conversion not understood");
+	{
+		char shown[16];
+
+		entry_shown("a|b\nc-long-name-here", shown, sizeof(shown));
+		is_str(shown, "a%7Cb%0Ac-long-", "entry_shown escapes | and control bytes, and fits the buffer");
+	}
 	return tap_done();
 }
