@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "entry.h"
+#include "err.h"
 #include "listing.h"
 #include "tap.h"
 
@@ -63,6 +64,41 @@ read_lines(const char *bytes, size_t n, char *out, size_t outlen)
 	} while (r != 0 && r != -2 && o + 16 < outlen);
 	fclose(f);
 	free(rd);
+}
+
+/* listing_read_urls() over bytes: its status, and the URLs it gave, each
+ * followed by a space, in got. */
+static char urls_got[256];
+
+static int
+take_url(void *arg, const char *url)
+{
+	size_t o = strlen(urls_got);
+
+	(void)arg;
+	snprintf(urls_got + o, sizeof(urls_got) - o, "%s ", url);
+	return 0;
+}
+
+static int
+read_urls(const char *bytes, size_t n, bool https)
+{
+	FILE *f = tmpfile();
+	int st;
+
+	urls_got[0] = '\0';
+	if (f == NULL || fwrite(bytes, 1, n, f) != n)
+		return -99;
+	rewind(f);
+	st = listing_read_urls(f, https, take_url, NULL);
+	fclose(f);
+	return st;
+}
+
+static int
+read_str(const char *s, bool https)
+{
+	return read_urls(s, strlen(s), https);
 }
 
 int
@@ -237,6 +273,32 @@ main(void)
 
 		entry_shown("a|b\nc-long-name-here", shown, sizeof(shown));
 		is_str(shown, "a%7Cb%0Ac-long-", "entry_shown escapes | and control bytes, and fits the buffer");
+	}
+
+	/* listing_read_urls, for s3get and s3rm: the same reader and checks */
+	{
+		static const char good[] = "s3://b/k1\n\n2026-01-26T03:00:15Z\t1\ts3://b/k%202\r\n";
+		static const char nul[] = "s3://b/k1\ns3://b/k2\0x\ns3://b/k3\n";
+		size_t big = 20u << 20;
+		char *b = malloc(big + 32);
+
+		is_int(read_urls(good, sizeof(good) - 1, false), EXIT_OK, "bare URLs and listing lines");
+		is_str(urls_got, "s3://b/k1 s3://b/k%202 ", "each URL as written");
+		is_int(read_urls(nul, sizeof(nul) - 1, false), EXIT_USAGE, "a NUL in a line stops the reading");
+		is_str(urls_got, "s3://b/k1 ", "and nothing of that line or after it is taken");
+		is_int(read_str("-\t-\ts3://b/p/\n", false), EXIT_USAGE, "a common prefix is not an object");
+		is_int(read_str("s3://b/a%00b\n", false), EXIT_USAGE, "%00 in a bare URL");
+		is_int(read_str("x\ts3://b/k\n", false), EXIT_USAGE, "a line with a TAB must be a listing line");
+		is_int(read_str("https://h/k\n", true), EXIT_OK, "https:// when allowed");
+		is_int(read_str("https://h/k\n", false), EXIT_USAGE, "and not otherwise");
+		if (b) {
+			memcpy(b, "s3://b/", 7);
+			memset(b + 7, 'x', big);
+			memcpy(b + 7 + big, "\ns3://b/k\n", 11);
+			is_int(read_urls(b, big + 18, false), EXIT_USAGE, "a 20 MiB line is refused");
+			is_str(urls_got, "", "and nothing is taken");
+			free(b);
+		}
 	}
 	return tap_done();
 }
