@@ -29,6 +29,7 @@ static const char *const helptext[] = {
 "  -f, --file FILE           read FILE instead of standard input",
 "  -1, --single-transaction  all or nothing: commit only if everything ran",
 "      --continue-on-error   go on after errors (like psql); exit 1 at the end",
+"      --allow-empty         input without any SQL statement is not an error",
 "  -l, --list                print the dump's table of contents and exit",
 "      --emit                write the selected SQL to standard output; run nothing",
 "  -v, --verbose             a summary on standard error at the end",
@@ -111,21 +112,28 @@ static void
 refuse_input(struct sqlr *rd, const char *name)
 {
 	const unsigned char *p;
+	char msg[256];
+	const char *why;
 	long n = sqlr_peek(rd, &p);
 
 	if (n < 0)
 		die(EXIT_DATA, "%s: read error:", name);
-	sniff_refuse_not_sql(p, (size_t)n, name);
+	if ((why = sniff_not_sql(p, (size_t)n, msg, sizeof(msg))) != NULL)
+		die(EXIT_USAGE, "%s: %s", name, why);
 }
 
 int
 main(int argc, char *argv[])
 {
-	enum { O_CONT = 256, O_EMIT, O_PROGRESS, O_SECTION, O_WITH_INDEXES, O_INTO, O_TRUNCATE, O_DISABLE_TRIGGERS };
+	enum {
+		O_CONT = 256, O_EMIT, O_PROGRESS, O_SECTION, O_WITH_INDEXES, O_INTO, O_TRUNCATE,
+		O_DISABLE_TRIGGERS, O_ALLOW_EMPTY,
+	};
 	static const struct option longopts[] = {
 		{ "file", required_argument, NULL, 'f' },
 		{ "single-transaction", no_argument, NULL, '1' },
 		{ "continue-on-error", no_argument, NULL, O_CONT },
+		{ "allow-empty", no_argument, NULL, O_ALLOW_EMPTY },
 		{ "list", no_argument, NULL, 'l' },
 		{ "emit", no_argument, NULL, O_EMIT },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -164,6 +172,7 @@ main(int argc, char *argv[])
 		case 'f': o.file = optarg; break;
 		case '1': o.single = true; break;
 		case O_CONT: o.cont = true; break;
+		case O_ALLOW_EMPTY: o.allow_empty = true; break;
 		case 'l': o.list = true; break;
 		case O_EMIT: o.emit = true; break;
 		case 'v': o.verbose = true; break;
@@ -191,6 +200,9 @@ main(int argc, char *argv[])
 				die(EXIT_USAGE, "--into %s: %s", optarg, why);
 			if (o.into.wild)
 				die(EXIT_USAGE, "--into %s: a new name has no wildcards", optarg);
+			if (!sql_name_ok(o.into.name) || (o.into.schema && !sql_name_ok(o.into.schema)))
+				die(EXIT_USAGE, "--into: a name is empty or longer than %d bytes, PostgreSQL's limit",
+				    SQL_NAME_MAX - 1);
 			o.has_into = true;
 			break;
 		case O_TRUNCATE: o.truncate = true; break;
@@ -267,31 +279,13 @@ main(int argc, char *argv[])
 	cancel = PQgetCancel(r.conn);
 	if ((r.feed = feed_new(r.conn, r.stop, o.single)) == NULL)
 		die(EXIT_DATA, "out of memory");
-	if (o.single) {
-		PGresult *res = PQexec(r.conn, "BEGIN");
-
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			die(EXIT_TRANSIENT, "BEGIN failed: %s", PQerrorMessage(r.conn));
-		PQclear(res);
-	}
+	if (o.single && restore_begin(&r) != 0)
+		goto out;
 	restore_run(&r, name, fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1,
 	    &interrupted);
-	if (o.single && PQstatus(r.conn) == CONNECTION_OK) {
-		bool commit = r.status == EXIT_OK && !interrupted;
-		PGresult *res;
-
-		/* A COMMIT of a failed transaction rolls back; say which it was. */
-		res = PQexec(r.conn, commit ? "COMMIT" : "ROLLBACK");
-		if (PQresultStatus(res) != PGRES_COMMAND_OK || !commit ||
-		    strcmp(PQcmdStatus(res), "COMMIT") != 0) {
-			if (commit) {
-				warn("COMMIT failed: %s", PQerrorMessage(r.conn));
-				restore_fail(&r, EXIT_DATA);
-			}
-			warn("rolled back: nothing was committed");
-		}
-		PQclear(res);
-	} else if (!o.single && r.feed && feed_errors(r.feed) > 0 && o.cont) {
+	if (o.single) {
+		restore_end(&r, interrupted);
+	} else if (r.feed && feed_errors(r.feed) > 0 && o.cont) {
 		warn("%lu statement%s failed", feed_errors(r.feed), feed_errors(r.feed) == 1 ? "" : "s");
 	}
 	if (o.verbose)

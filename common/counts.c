@@ -97,15 +97,21 @@ counts_from_dump(const struct count_opts *o, int fd, const char *name, struct co
 	struct sql_item it;
 	struct count *cur = NULL;
 	const unsigned char *p;
+	const char *why;
+	char msg[256];
 	long n;
-	char q[4 * SQL_NAME_MAX + 8];
+	struct strbuf q = { 0 };
 	int status = EXIT_OK;
 
 	if (r == NULL)
 		die(EXIT_DATA, "out of memory");
 	if ((n = sqlr_peek(r, &p)) < 0)
 		die(EXIT_DATA, "%s: read error:", name);
-	sniff_refuse_not_sql(p, (size_t)n, name);
+	if ((why = sniff_not_sql(p, (size_t)n, msg, sizeof(msg))) != NULL) {
+		warn("%s: %s", name, why);
+		sqlr_free(r);
+		return EXIT_USAGE;
+	}
 	for (;;) {
 		struct sql_stmt st;
 		const char *schema;
@@ -114,6 +120,11 @@ counts_from_dump(const struct count_opts *o, int fd, const char *name, struct co
 			die(EXIT_DATA, "%s: read error:", name);
 		if (it.kind == SQL_END)
 			break;
+		if ((why = sqlr_problem(r, &it, false)) != NULL) {
+			warn("%s: line %llu: %s", name, (unsigned long long)it.start_line, why);
+			status = EXIT_DATA;
+			goto out;
+		}
 		if (it.kind == SQL_COPY_DATA) {
 			if (cur)
 				cur->rows += it.rows;
@@ -129,6 +140,12 @@ counts_from_dump(const struct count_opts *o, int fd, const char *name, struct co
 		if (strchr("cCiI", it.body[0]) == NULL)
 			continue;
 		sql_stmt_parse(it.body, it.body_len, sqlr_std_strings(r), &st);
+		if (st.long_name) {
+			warn("%s: line %llu: a name longer than %d bytes: not a PostgreSQL name",
+			    name, (unsigned long long)it.start_line, SQL_NAME_MAX - 1);
+			status = EXIT_DATA;
+			goto out;
+		}
 		if (st.kind != STMT_CREATE_TABLE && st.kind != STMT_COPY && st.kind != STMT_INSERT)
 			continue;
 		schema = st.rel.schema[0] ? st.rel.schema :
@@ -137,8 +154,16 @@ counts_from_dump(const struct count_opts *o, int fd, const char *name, struct co
 			continue;
 		if (st.kind == STMT_CREATE_TABLE && st.partitioned)
 			continue;	/* its rows live in its partitions */
-		sql_quote_qualified(q, schema, st.rel.name);
-		cur = counts_get(c, q, schema);
+		if (!sql_name_ok(schema)) {
+			warn("%s: line %llu: the entry's schema name is empty or longer than %d bytes: not a PostgreSQL name",
+			    name, (unsigned long long)it.start_line, SQL_NAME_MAX - 1);
+			status = EXIT_DATA;
+			goto out;
+		}
+		q.len = 0;
+		if (sql_quote_qualified(&q, schema, st.rel.name) != 0)
+			die(EXIT_DATA, "out of memory");
+		cur = counts_get(c, q.p, schema);
 		if (st.kind == STMT_INSERT) {
 			uint64_t rows;
 
@@ -151,7 +176,12 @@ counts_from_dump(const struct count_opts *o, int fd, const char *name, struct co
 		warn("%s: the dump is truncated: no \"%s\" trailer after line %llu", name,
 		    sqlr_missing_trailer(r), (unsigned long long)sqlr_framing(r)->last_line);
 		status = EXIT_DATA;
+	} else if (sqlr_statements(r) == 0) {
+		warn("%s: no SQL statement in the input: an empty or failed dump is not 0 tables", name);
+		status = EXIT_DATA;
 	}
+out:
+	strbuf_free(&q);
 	sqlr_free(r);
 	return status;
 }
@@ -159,7 +189,7 @@ counts_from_dump(const struct count_opts *o, int fd, const char *name, struct co
 static PGresult *
 exec_ok(PGconn *conn, const char *sql, ExecStatusType want)
 {
-	PGresult *res = PQexec(conn, sql);
+	PGresult *res = PQexecParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0);
 
 	if (PQresultStatus(res) != want) {
 		pgconn_report(res, sql);
@@ -181,6 +211,11 @@ begin(PGconn *conn, const char *snapshot)
 	PQclear(res);
 	if (snapshot == NULL)
 		return 0;
+	/* The server's name for it, "00000003-0000001B-1": checked before it goes into SQL. */
+	if (strlen(snapshot) > 64 || strspn(snapshot, "0123456789ABCDEFabcdef-") != strlen(snapshot)) {
+		warn("the server's snapshot name is not one: refusing to use it");
+		return -1;
+	}
 	snprintf(sql, sizeof(sql), "SET TRANSACTION SNAPSHOT '%s'", snapshot);
 	if ((res = exec_ok(conn, sql, PGRES_COMMAND_OK)) == NULL)
 		return -1;
@@ -216,10 +251,14 @@ count_tables(PGconn **conns, int nconn, struct counts *c)
 
 		for (int i = 0; i < nconn; i++) {
 			if (busy[i] == SIZE_MAX && next < c->n) {
-				char sql[4 * SQL_NAME_MAX + 64];
+				struct strbuf sql = { 0 };
+				int sent;
 
-				snprintf(sql, sizeof(sql), "SELECT count(*) FROM ONLY %s", c->v[next].name);
-				if (!PQsendQuery(conns[i], sql)) {
+				if (strbuf_addf(&sql, "SELECT count(*) FROM ONLY %s", c->v[next].name) != 0)
+					die(EXIT_DATA, "out of memory");
+				sent = PQsendQueryParams(conns[i], sql.p, 0, NULL, NULL, NULL, NULL, 0);
+				strbuf_free(&sql);
+				if (!sent) {
 					warn("%s", PQerrorMessage(conns[i]));
 					status = pgconn_status(conns[i]);
 					break;
@@ -249,8 +288,8 @@ count_tables(PGconn **conns, int nconn, struct counts *c)
 			if (PQisBusy(conns[i]))
 				continue;
 			while ((res = PQgetResult(conns[i])) != NULL) {
-				if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-					c->v[busy[i]].rows = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+				if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+				    pgconn_uint(PQgetvalue(res, 0, 0), &c->v[busy[i]].rows) == 0) {
 				} else if (status == EXIT_OK) {
 					pgconn_report(res, c->v[busy[i]].name);
 					status = EXIT_DATA;
@@ -290,15 +329,21 @@ counts_from_db(const struct count_opts *o, const char *conninfo, struct counts *
 	}
 	for (int i = 0; i < PQntuples(res); i++) {
 		const char *schema = PQgetvalue(res, i, 0), *table = PQgetvalue(res, i, 1);
-		char q[4 * SQL_NAME_MAX + 8];
+		struct strbuf q = { 0 };
 		struct count *x;
 
-		if (strlen(schema) >= SQL_NAME_MAX || strlen(table) >= SQL_NAME_MAX ||
-		    !sqlsel_table(&o->sel, schema, table))
+		if (!sql_name_ok(schema) || !sql_name_ok(table) || !sqlsel_table(&o->sel, schema, table))
 			continue;
-		sql_quote_qualified(q, schema, table);
-		x = counts_get(c, q, schema);
-		x->rows = strtoull(PQgetvalue(res, i, 2), NULL, 10);
+		if (sql_quote_qualified(&q, schema, table) != 0)
+			die(EXIT_DATA, "out of memory");
+		x = counts_get(c, q.p, schema);
+		strbuf_free(&q);
+		if (pgconn_uint(PQgetvalue(res, i, 2), &x->rows) != 0) {
+			warn("the server's estimate for %s is not a number", x->name);
+			status = EXIT_DATA;
+			PQclear(res);
+			goto out;
+		}
 		x->estimate = o->estimate;
 	}
 	PQclear(res);

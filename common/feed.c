@@ -19,6 +19,14 @@ struct slot {
 struct feed {
 	PGconn *c;
 	bool stop, in_txn, pipeline, stopped, lost;
+	/* -1: where the single transaction was ended, if it was */
+	bool ended;
+	struct feed_where ended_at;
+	char ended_how[24];
+	/* what the reader was told the server's settings are */
+	bool expect;
+	bool exp_std;
+	char exp_enc[64];
 	struct slot q[RING];
 	size_t head, n;			/* statements sent, not yet answered */
 	size_t batch[RING];		/* statements per Sync, oldest first */
@@ -88,6 +96,23 @@ feed_lost(const struct feed *f)
 	return f->lost;
 }
 
+const struct feed_where *
+feed_txn_ended(const struct feed *f, const char **how)
+{
+	if (!f->ended)
+		return NULL;
+	*how = f->ended_how;
+	return &f->ended_at;
+}
+
+void
+feed_set_lexer(struct feed *f, bool std, const char *encoding)
+{
+	f->expect = true;
+	f->exp_std = std;
+	snprintf(f->exp_enc, sizeof(f->exp_enc), "%s", encoding ? encoding : "");
+}
+
 static void
 where_prefix(char *buf, size_t n, const struct feed_where *w)
 {
@@ -137,11 +162,75 @@ result_ok(const PGresult *r)
 	}
 }
 
-/* Run sql alone with the simple protocol. 1 ok, 0 failed (res kept), -1 lost. */
+/*
+ * Under -1, a statement that ended the transaction (the input's own COMMIT,
+ * however it got past the reader) is an error: nothing may claim a rollback
+ * after it. Also, a statement that changed how the input must be read
+ * (standard_conforming_strings, client_encoding) without saying so in a way
+ * the reader follows stops the run. Returns true when it stopped.
+ */
+static bool
+checked(struct feed *f, const PGresult *r, const struct feed_where *w, bool synced)
+{
+	const char *cs = r ? PQcmdStatus((PGresult *)r) : "";
+	const char *how = NULL;
+
+	if (f->in_txn && !f->ended) {
+		if (strncmp(cs, "COMMIT", 6) == 0 || strncmp(cs, "PREPARE TRANSACTION", 19) == 0)
+			how = "COMMIT";
+		else if (strncmp(cs, "ROLLBACK", 8) == 0)
+			how = "ROLLBACK";
+		else if (synced && PQtransactionStatus(f->c) == PQTRANS_IDLE)
+			how = "";
+		if (how) {
+			char prefix[300];
+
+			f->ended = true;
+			f->ended_at = *w;
+			snprintf(f->ended_how, sizeof(f->ended_how), "%s", how);
+			where_prefix(prefix, sizeof(prefix), w);
+			if (*how == '\0')
+				warn("%s: the single transaction was ended at or before this line: changes may "
+				    "have been committed", prefix);
+			else if (strcmp(how, "COMMIT") == 0)
+				warn("%s: the single transaction was ended at line %llu (%s): changes were committed",
+				    prefix, (unsigned long long)w->line, cs);
+			else
+				warn("%s: the single transaction was ended at line %llu (ROLLBACK): what ran before it "
+				    "was rolled back, what ran after it may have been committed", prefix,
+				    (unsigned long long)w->line);
+			f->errors++;
+			f->stopped = true;
+			return true;
+		}
+	}
+	if (f->expect && !w->sets && !f->stopped) {
+		const char *std = PQparameterStatus(f->c, "standard_conforming_strings");
+		const char *enc = PQparameterStatus(f->c, "client_encoding");
+		char prefix[300];
+
+		if ((std && (strcmp(std, "on") == 0) != f->exp_std) || (enc && strcmp(enc, f->exp_enc) != 0)) {
+			where_prefix(prefix, sizeof(prefix), w);
+			warn("%s: this statement changed %s to %s, not by SET, RESET or set_config: pgfeed "
+			    "cannot read the rest as the server would", prefix,
+			    std && (strcmp(std, "on") == 0) != f->exp_std ? "standard_conforming_strings" :
+			    "client_encoding", std && (strcmp(std, "on") == 0) != f->exp_std ? std : enc);
+			f->errors++;
+			f->stopped = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Run sql alone, with the extended protocol: the server takes one
+ * statement a message, never several. 1 ok, 0 failed (res kept), -1 lost.
+ */
 static int
 run_alone(struct feed *f, const char *sql, PGresult **res)
 {
-	PGresult *r = PQexec(f->c, sql);
+	PGresult *r = PQexecParams(f->c, sql, 0, NULL, NULL, NULL, NULL, 0);
 
 	*res = r;
 	if (r == NULL || (PQstatus(f->c) == CONNECTION_BAD && !result_ok(r)))
@@ -176,6 +265,8 @@ collect(struct feed *f)
 		while ((r = PQgetResult(f->c)) != NULL) {
 			ExecStatusType st = PQresultStatus(r);
 
+			if (first && st != PGRES_FATAL_ERROR && !f->stopped)
+				checked(f, r, &f->q[(f->head + i) % RING].w, false);
 			if (first && st == PGRES_FATAL_ERROR && !f->stopped) {
 				if (!f->stop || f->in_txn)
 					report(f, r, &f->q[(f->head + i) % RING].w);
@@ -198,6 +289,8 @@ collect(struct feed *f)
 		return lost(f);
 	}
 	PQclear(r);
+	if (k > 0 && !f->stopped)
+		checked(f, NULL, &f->q[(f->head + k - 1) % RING].w, true);
 	if (failed < k && f->stop && !f->in_txn && !f->stopped) {
 		/*
 		 * The batch was one implicit transaction and is rolled back:
@@ -315,6 +408,8 @@ feed_exec(struct feed *f, const char *sql, const struct feed_where *w)
 		report(f, r, w);
 		if (f->stop)
 			f->stopped = true;
+	} else {
+		checked(f, r, w, true);
 	}
 	PQclear(r);
 	return f->stopped ? -1 : 0;
@@ -374,7 +469,12 @@ feed_stmt(struct feed *f, const char *sql, size_t len, const struct feed_where *
 	    f->n >= RING - 1)
 		if (sync_batch(f) != 0)
 			return -1;
-	window = f->stop && !f->in_txn ? 0 : f->stop ? 1 : RING / 2;
+	/*
+	 * With ON_ERROR_STOP no batch is synced before the one before it is
+	 * checked: in a transaction (-1), a batch synced after one that ended
+	 * the transaction would be committed on its own.
+	 */
+	window = f->stop ? 0 : RING / 2;
 	while (f->bn > window || f->n >= RING - 1)
 		if (collect(f) != 0)
 			return feed_drain(f), -1;
@@ -395,7 +495,7 @@ feed_copy_begin(struct feed *f, const char *sql, size_t len, const struct feed_w
 	memcpy(z, sql, len);
 	z[len] = '\0';
 	f->statements++;
-	r = PQexec(f->c, z);
+	r = PQexecParams(f->c, z, 0, NULL, NULL, NULL, NULL, 0);
 	free(z);
 	f->cw = *w;
 	f->data_line = data_line;
@@ -459,7 +559,9 @@ feed_copy_end(struct feed *f, const char *abort, uint64_t *rows)
 		return lost(f);
 	while ((r = PQgetResult(f->c)) != NULL) {
 		if (PQresultStatus(r) == PGRES_COMMAND_OK) {
-			*rows = strtoull(PQcmdTuples(r), NULL, 10);
+			if (pgconn_uint(PQcmdTuples(r), rows) != 0)
+				*rows = 0;
+			checked(f, r, &f->cw, true);
 		} else if (PQresultStatus(r) == PGRES_COPY_IN) {
 			/* The data could not be sent: end it now. */
 			PQputCopyEnd(f->c, "copy data could not be sent");
@@ -478,5 +580,5 @@ feed_copy_end(struct feed *f, const char *abort, uint64_t *rows)
 		return lost(f);
 	if (rc != 0 && f->stop)
 		f->stopped = true;
-	return rc;
+	return f->stopped ? -1 : rc;
 }

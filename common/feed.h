@@ -20,7 +20,8 @@
 /* Where a statement came from, for its error message. */
 struct feed_where {
 	uint64_t line;
-	char entry[240];	/* "TABLE DATA public.users", or "" */
+	char entry[240];	/* "TABLE DATA public.users", or "" (cut to fit) */
+	bool sets;		/* may change how the input is read: the caller resyncs */
 };
 
 struct feed;
@@ -60,6 +61,20 @@ int feed_copy_end(struct feed *f, const char *abort, uint64_t *rows);
 
 /* Run one statement alone, outside the pipeline, and wait for it. */
 int feed_exec(struct feed *f, const char *sql, const struct feed_where *w);
+
+/*
+ * What the reader was told the server's standard_conforming_strings and
+ * client_encoding are. From then on a statement (other than one whose
+ * feed_where says it sets them) that changes either stops the run.
+ */
+void feed_set_lexer(struct feed *f, bool std, const char *encoding);
+
+/*
+ * Under in_txn: where the single transaction was ended by a statement of
+ * the input (how: "COMMIT", "ROLLBACK", or "" when only the server's
+ * transaction state told), or NULL when it was not.
+ */
+const struct feed_where *feed_txn_ended(const struct feed *f, const char **how);
 
 unsigned long feed_errors(const struct feed *f);
 unsigned long feed_statements(const struct feed *f);

@@ -31,8 +31,15 @@ where(const struct sql_item *it, struct feed_where *w)
 {
 	w->line = it->start_line;
 	w->entry[0] = '\0';
+	w->sets = it->kind == SQL_STMT && it->sets != SQL_SETS_NONE;
 	if (it->toc)
 		entry_label(it->toc, w->entry, sizeof(w->entry));
+}
+
+static void
+oom(void)
+{
+	die(EXIT_DATA, "out of memory");
 }
 
 /* Write SQL for --emit. */
@@ -61,28 +68,37 @@ own(struct restore *r, const char *sql, const struct sql_item *it)
 	return feed_exec(r->feed, sql, &w);
 }
 
-/* The name a statement's table gets under --into. */
+/* The name a statement's table gets under --into, appended to out. */
 static void
-into_name(const struct restore *r, const struct sql_name *rel, char *out)
+into_name(const struct restore *r, const struct sql_name *rel, struct strbuf *out)
 {
 	const struct sqlpat *p = &r->o->into;
 
-	sql_quote_qualified(out, p->schema ? p->schema : rel->schema, p->name);
+	if (sql_quote_qualified(out, p->schema ? p->schema : rel->schema, p->name) != 0)
+		oom();
 }
 
-/* The new name of an index or constraint of the table renamed by --into. */
+/*
+ * The new name of an index or constraint of the table renamed by --into,
+ * cut as the server would cut it: to 63 bytes, on a character boundary.
+ */
 static void
-into_obj(const struct restore *r, const char *obj, char *out)
+into_obj(const struct restore *r, const char *obj, struct strbuf *out)
 {
-	char name[2 * SQL_NAME_MAX + 2];
-	size_t sl = strlen(r->src_name);
+	struct strbuf name = { 0 };
+	size_t sl = strlen(r->src_name), n;
 
-	if (strncmp(obj, r->src_name, sl) == 0)
-		snprintf(name, sizeof(name), "%s%s", r->o->into.name, obj + sl);
-	else
-		snprintf(name, sizeof(name), "%s_%s", r->o->into.name, obj);
-	name[SQL_NAME_MAX - 1] = '\0';
-	sql_quote_ident(out, name);
+	if (strncmp(obj, r->src_name, sl) == 0 ? strbuf_addf(&name, "%s%s", r->o->into.name, obj + sl) :
+	    strbuf_addf(&name, "%s_%s", r->o->into.name, obj))
+		oom();
+	if ((n = name.len) > SQL_NAME_MAX - 1) {
+		for (n = SQL_NAME_MAX - 1; n > 0 && ((unsigned char)name.p[n] & 0xC0) == 0x80; n--)
+			;
+		name.p[n] = '\0';
+	}
+	if (sql_quote_ident(out, name.p) != 0)
+		oom();
+	strbuf_free(&name);
 }
 
 static bool
@@ -103,104 +119,198 @@ static char *
 rewrite(struct restore *r, const struct sql_item *it, const struct sql_toc *toc, const struct sql_stmt *st,
     size_t *len)
 {
-	char rel[4 * SQL_NAME_MAX + 8], obj[2 * SQL_NAME_MAX + 4];
+	struct strbuf rel = { 0 }, obj = { 0 }, out = { 0 };
 	const struct sql_name *first, *second;
-	const char *a, *b;
-	char *out;
-	size_t n;
+	const struct strbuf *a, *b;
+	size_t tail;
+	int rc;
 
 	if (!r->o->has_into || !st->has_rel || !is_src(r, &st->rel, toc))
 		return NULL;
-	into_name(r, &st->rel, rel);
-	obj[0] = '\0';
+	into_name(r, &st->rel, &rel);
 	if (st->has_obj && (st->kind == STMT_CREATE_INDEX || st->kind == STMT_ALTER_TABLE))
-		into_obj(r, st->obj.name, obj);
+		into_obj(r, st->obj.name, &obj);
 	first = &st->rel;
-	second = obj[0] ? &st->obj : NULL;
-	a = rel;
-	b = obj;
+	second = obj.len ? &st->obj : NULL;
+	a = &rel;
+	b = &obj;
 	if (second && second->start < first->start) {
 		const struct sql_name *t = first;
 
 		first = second;
 		second = t;
-		a = obj;
-		b = rel;
+		a = &obj;
+		b = &rel;
 	}
-	n = it->body_len + strlen(rel) + strlen(obj) + 1;
-	if ((out = malloc(n)) == NULL)
-		die(EXIT_DATA, "out of memory");
-	n = (size_t)sprintf(out, "%.*s%s", (int)first->start, it->body, a);
+	rc = strbuf_add(&out, it->body, first->start) | strbuf_add(&out, a->p, a->len);
 	if (second)
-		n += (size_t)sprintf(out + n, "%.*s%s", (int)(second->start - first->end),
-		    it->body + first->end, b);
-	n += (size_t)sprintf(out + n, "%.*s", (int)(it->body_len - (second ? second->end : first->end)),
-	    it->body + (second ? second->end : first->end));
-	*len = n;
-	return out;
+		rc |= strbuf_add(&out, it->body + first->end, second->start - first->end) |
+		    strbuf_add(&out, b->p, b->len);
+	tail = second ? second->end : first->end;
+	rc |= strbuf_add(&out, it->body + tail, it->body_len - tail);
+	if (rc != 0)
+		oom();
+	strbuf_free(&rel);
+	strbuf_free(&obj);
+	*len = out.len;
+	return out.p;
 }
 
+/*
+ * The server's standard_conforming_strings and client_encoding, as it
+ * reports them, for the reader and the feed: the rest of the input is read
+ * as the server will read it. -1 for an encoding that cannot be read.
+ */
 static int
-meta(struct restore *r, const struct sql_item *it)
+sync_lexer(struct restore *r, uint64_t line)
 {
-	const char *name;
-	size_t nl = sql_meta_name(it->body, it->body_len, &name);
-	char arg[512];
+	const char *std = PQparameterStatus(r->conn, "standard_conforming_strings");
+	const char *enc = PQparameterStatus(r->conn, "client_encoding");
+	bool on = std == NULL || strcmp(std, "on") == 0;
 
-#define IS(s) (nl == strlen(s) && strncmp(name, s, nl) == 0)
-	/* What came before runs first, as in psql; and \encoding needs an idle session. */
-	if (r->feed && feed_drain(r->feed) != 0)
+	if (enc == NULL)
+		enc = "";
+	sqlr_set_lexer(r->rd, on, enc);
+	feed_set_lexer(r->feed, on, enc);
+	if (!sql_encoding_readable(enc)) {
+		if (line)
+			warn("line %llu: client_encoding %s: its bytes include backslashes, and pgfeed cannot "
+			    "read it safely; dump with -E UTF8", (unsigned long long)line, enc);
+		else
+			warn("client_encoding %s (PGCLIENTENCODING?): its bytes include backslashes, and pgfeed "
+			    "cannot read it safely; use UTF8", enc);
+		restore_fail(r, EXIT_DATA);
 		return -1;
-	sql_meta_arg(it->body, it->body_len, arg, sizeof(arg));
-	if (IS(".")) {
-		return 0;
-	} else if (IS("restrict")) {
-		free(r->restrict_key);
-		if ((r->restrict_key = strdup(arg)) == NULL)
-			die(EXIT_DATA, "out of memory");
-	} else if (IS("unrestrict")) {
-		if (r->restrict_key == NULL || strcmp(r->restrict_key, arg) != 0) {
-			warn("line %llu: \\unrestrict key does not match the \\restrict before it",
-			    (unsigned long long)it->start_line);
-			return -1;
-		}
-		free(r->restrict_key);
-		r->restrict_key = NULL;
-	} else if (IS("set")) {
-		char *v = arg + strcspn(arg, " \t");
+	}
+	return 0;
+}
 
-		if (strncmp(arg, "ON_ERROR_STOP", 13) != 0 || (arg[13] != ' ' && arg[13] != '\t' && arg[13])) {
+/* psql's \connect [-reuse-previous=on|off] DBNAME: the database, malloc'd; NULL with *why. */
+static char *
+connect_dbname(const struct sql_meta_cmd *c, const char **why)
+{
+	PQconninfoOption *opts;
+	char *err = NULL, *db = NULL;
+	const char *arg;
+	size_t i = 0;
+
+	if (i < c->nargs && !c->dquoted[i] && strncmp(c->arg[i], "-reuse-previous=", 16) == 0)
+		i++;
+	if (i == c->nargs) {
+		*why = "without a database name";
+		return NULL;
+	}
+	if (c->nargs > i + 1) {
+		*why = "with more than a database name (a user, host or port)";
+		return NULL;
+	}
+	arg = c->arg[i];
+	if (strchr(arg, '=') == NULL && strncmp(arg, "postgresql://", 13) != 0 &&
+	    strncmp(arg, "postgres://", 11) != 0) {
+		if ((db = strdup(arg)) == NULL)
+			oom();
+		return db;
+	}
+	/* A connection string: it may name a database and nothing else. */
+	if ((opts = PQconninfoParse(arg, &err)) == NULL) {
+		PQfreemem(err);
+		*why = "with a connection string libpq cannot read";
+		return NULL;
+	}
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (o->val == NULL || *o->val == '\0')
+			continue;
+		if (strcmp(o->keyword, "dbname") != 0) {
+			*why = "with a connection string that names more than a database";
+			free(db);
+			PQconninfoFree(opts);
+			return NULL;
+		}
+		free(db);
+		if ((db = strdup(o->val)) == NULL)
+			oom();
+	}
+	PQconninfoFree(opts);
+	if (db == NULL)
+		*why = "without a database name";
+	return db;
+}
+
+/* One meta-command: checked, then (run is true) carried out. */
+static int
+meta_cmd(struct restore *r, const struct sql_item *it, const struct sql_meta_cmd *c, bool run)
+{
+	unsigned long long line = (unsigned long long)it->start_line;
+	const char *why = NULL, *a0 = c->nargs > 0 ? c->arg[0] : "";
+
+	if (sql_meta_is(c, ".")) {
+		why = "ends COPY data, and there is none here";
+	} else if (sql_meta_is(c, "restrict") || sql_meta_is(c, "unrestrict")) {
+		if (c->nargs != 1 || c->dquoted[0] || a0[0] == '\0' || strlen(a0) > 256 ||
+		    strspn(a0, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != strlen(a0))
+			why = "takes one key of letters and digits";
+		else if (run && sql_meta_is(c, "restrict")) {
+			free(r->restrict_key);
+			if ((r->restrict_key = strdup(a0)) == NULL)
+				oom();
+		} else if (run) {
+			if (r->restrict_key == NULL || strcmp(r->restrict_key, a0) != 0) {
+				warn("line %llu: \\unrestrict key does not match the \\restrict before it", line);
+				return -1;
+			}
+			free(r->restrict_key);
+			r->restrict_key = NULL;
+		}
+	} else if (sql_meta_is(c, "set")) {
+		int v = c->nargs == 2 ? sql_bool(c->arg[1]) : -1;
+
+		if (c->nargs == 0 || c->dquoted[0] || strcmp(a0, "ON_ERROR_STOP") != 0) {
 			warn("line %llu: refusing psql meta-command \\set %s (only ON_ERROR_STOP may be set)",
-			    (unsigned long long)it->start_line, arg);
+			    line, a0);
 			return -1;
 		}
-		v += strspn(v, " \t");
-		r->stop = !(strcasecmp(v, "off") == 0 || strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0);
-		if (r->feed && feed_set_stop(r->feed, r->stop) != 0)
-			return -1;
-	} else if (IS("encoding")) {
-		if (r->conn && PQsetClientEncoding(r->conn, arg) != 0) {
-			warn("line %llu: \\encoding %s: not a known encoding", (unsigned long long)it->start_line, arg);
-			return -1;
+		if (v < 0 || c->dquoted[1])
+			why = "ON_ERROR_STOP takes on or off";
+		else if (run) {
+			r->stop = v == 1;
+			if (r->feed && feed_set_stop(r->feed, r->stop) != 0)
+				return -1;
 		}
-	} else if (IS("connect") || IS("c")) {
-		char *db = sql_connect_dbname(it->body, it->body_len);
-		PGconn *c;
+	} else if (sql_meta_is(c, "encoding")) {
+		if (c->nargs != 1 || c->dquoted[0] || a0[0] == '\0' || strlen(a0) >= SQL_NAME_MAX ||
+		    strspn(a0, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(a0))
+			why = "takes one encoding name";
+		else if (!sql_encoding_readable(a0))
+			why = "names an encoding whose bytes include backslashes, which pgfeed cannot read safely";
+		else if (run && r->conn) {
+			/* A parameter, not text pasted into SQL; then read on as the server reports. */
+			const char *val[1] = { a0 };
+			PGresult *res = PQexecParams(r->conn, "SELECT pg_catalog.set_config('client_encoding', $1, false)",
+			    1, NULL, val, NULL, NULL, 0);
+			bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+
+			PQclear(res);
+			if (!ok) {
+				warn("line %llu: \\encoding %s: not a known encoding", line, a0);
+				return -1;
+			}
+			if (sync_lexer(r, it->start_line) != 0)
+				return -1;
+		} else if (run) {
+			sqlr_set_lexer(r->rd, sqlr_std_strings(r->rd), a0);
+		}
+	} else if (sql_meta_is(c, "connect") || sql_meta_is(c, "c")) {
+		char *db = connect_dbname(c, &why);
+		PGconn *conn;
 		int st = EXIT_DATA;
 
-		if (db == NULL || *db == '\0') {
-			free(db);
-			warn("line %llu: \\connect without a database name", (unsigned long long)it->start_line);
-			return -1;
-		}
-		if (r->o->single && r->conn) {
-			warn("line %llu: \\connect %s: a single transaction cannot span databases",
-			    (unsigned long long)it->start_line, db);
+		if (db && r->o->single && r->conn) {
+			warn("line %llu: \\connect %s: a single transaction cannot span databases", line, db);
 			free(db);
 			return -1;
 		}
-		if (r->conn) {
-			if ((c = pgconn_switch(r->conn, db, &st)) == NULL) {
+		if (db && run && r->conn) {
+			if ((conn = pgconn_switch(r->conn, db, &st)) == NULL) {
 				free(db);
 				restore_fail(r, st);
 				return -1;
@@ -208,22 +318,57 @@ meta(struct restore *r, const struct sql_item *it)
 			if (r->reconnected)
 				r->reconnected(NULL);
 			PQfinish(r->conn);
-			r->conn = c;
+			r->conn = conn;
 			if (r->reconnected)
-				r->reconnected(c);
-			feed_set_conn(r->feed, c);
+				r->reconnected(conn);
+			feed_set_conn(r->feed, conn);
+			if (sync_lexer(r, it->start_line) != 0) {
+				free(db);
+				return -1;
+			}
 		}
 		free(db);
 	} else {
 		warn("line %llu: refusing psql meta-command \\%.*s (pgfeed runs only \\connect, \\restrict, "
-		    "\\unrestrict, \\encoding and \\set ON_ERROR_STOP)", (unsigned long long)it->start_line,
-		    (int)nl, name);
+		    "\\unrestrict, \\encoding and \\set ON_ERROR_STOP)", line, (int)c->name_len, c->name);
 		return -1;
 	}
-	if (r->out)
-		emit(r, it->text, it->len);
+	if (why) {
+		warn("line %llu: refusing \\%.*s: it %s", line, (int)c->name_len, c->name, why);
+		return -1;
+	}
 	return 0;
-#undef IS
+}
+
+/*
+ * A meta-command line. Every command on it is checked before any runs;
+ * what came before runs first, as in psql (and \encoding needs an idle
+ * session).
+ */
+static int
+meta(struct restore *r, const struct sql_item *it)
+{
+	struct sql_meta m;
+	const char *why;
+	bool dot;
+	int rc = 0;
+
+	if (r->feed && feed_drain(r->feed) != 0)
+		return -1;
+	if (sql_meta_parse(it->body, it->body_len, &m, &why) != 0) {
+		warn("line %llu: refusing a psql meta-command line: %s", (unsigned long long)it->start_line, why);
+		rc = -1;
+	}
+	/* A lone "\." outside COPY data ends nothing: it is passed over, and never written. */
+	dot = m.n == 1 && sql_meta_is(&m.cmd[0], ".");
+	for (size_t i = 0; i < m.n && rc == 0 && !dot; i++)
+		rc = meta_cmd(r, it, &m.cmd[i], false);
+	for (size_t i = 0; i < m.n && rc == 0 && !dot; i++)
+		rc = meta_cmd(r, it, &m.cmd[i], true);
+	sql_meta_free(&m);
+	if (rc == 0 && r->out && !dot)
+		emit(r, it->text, it->len);
+	return rc;
 }
 
 /* The entry changed: finish what the previous one left open. */
@@ -233,52 +378,73 @@ entry_end(struct restore *r, const struct sql_item *it)
 	int rc = 0;
 
 	if (r->triggers_off) {
-		char sql[sizeof(r->target) + 64];
+		struct strbuf sql = { 0 };
 
-		snprintf(sql, sizeof(sql), "ALTER TABLE %s ENABLE TRIGGER ALL;", r->target);
-		rc = own(r, sql, it);
+		if (strbuf_addf(&sql, "ALTER TABLE %s ENABLE TRIGGER ALL;", r->target.p) != 0)
+			oom();
+		rc = own(r, sql.p, it);
+		strbuf_free(&sql);
 		r->triggers_off = false;
 	}
 	return rc;
 }
 
-/* --clean: the DROP for entry t, or "" when its type is not dropped. */
-static void
-clean_sql(const struct restore *r, const struct sql_toc *t, char *sql, size_t n)
+/*
+ * --clean: the DROP for entry t, appended to sql (nothing when its type is
+ * not dropped). Names from the TOC comment are quoted, and an argument
+ * list is passed on only when it holds nothing but type names. 0, or -1
+ * with *why when the entry cannot be dropped safely.
+ */
+static int
+clean_sql(const struct restore *r, const struct sql_toc *t, struct strbuf *sql, const char **why)
 {
 	static const char *const droppable[] = {
 		"TABLE", "VIEW", "MATERIALIZED VIEW", "SEQUENCE", "FOREIGN TABLE", "TYPE", "DOMAIN",
 		"FUNCTION", "PROCEDURE", "AGGREGATE", "SCHEMA", "EXTENSION", NULL,
 	};
-	char name[4 * SQL_NAME_MAX + 8], base[SQL_NAME_MAX];
-	const char *paren = NULL, *const *d;
-	size_t bl;
+	const char *paren = NULL, *schema = strcmp(t->schema, "-") ? t->schema : NULL, *const *d;
+	char *base;
+	int rc;
 
-	sql[0] = '\0';
-	if ((!strcmp(t->type, "BLOB") || !strcmp(t->type, "LARGE OBJECT")) && t->name[0] &&
-	    strspn(t->name, "0123456789") == strlen(t->name)) {
-		snprintf(sql, n, "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata "
-		    "WHERE oid = '%s';", t->name);
-		return;
+	if (!strcmp(t->type, "BLOB") || !strcmp(t->type, "LARGE OBJECT")) {
+		/* An OID: at most 10 digits. */
+		if (t->name[0] == '\0' || strlen(t->name) > 10 || strspn(t->name, "0123456789") != strlen(t->name))
+			return 0;
+		if (strbuf_addf(sql, "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata "
+		    "WHERE oid = '%s';", t->name) != 0)
+			oom();
+		return 0;
 	}
 	for (d = droppable; *d && strcmp(*d, t->type) != 0; d++)
 		;
 	if (*d == NULL)
-		return;
-	if (r->target[0] && strcmp(t->type, "TABLE") == 0) {
-		snprintf(sql, n, "DROP TABLE IF EXISTS %s CASCADE;", r->target);
-		return;
+		return 0;
+	if (r->target.len && strcmp(t->type, "TABLE") == 0) {
+		if (strbuf_addf(sql, "DROP TABLE IF EXISTS %s CASCADE;", r->target.p) != 0)
+			oom();
+		return 0;
 	}
 	/* Routines are named with their argument types: f(integer, text). */
 	if (!strcmp(t->type, "FUNCTION") || !strcmp(t->type, "PROCEDURE") || !strcmp(t->type, "AGGREGATE"))
 		paren = strchr(t->name, '(');
-	bl = paren ? (size_t)(paren - t->name) : strlen(t->name);
-	if (bl >= sizeof(base))
-		return;
-	memcpy(base, t->name, bl);
-	base[bl] = '\0';
-	sql_quote_qualified(name, strcmp(t->schema, "-") ? t->schema : NULL, base);
-	snprintf(sql, n, "DROP %s IF EXISTS %s%s CASCADE;", t->type, name, paren ? paren : "");
+	if ((base = strndup(t->name, paren ? (size_t)(paren - t->name) : strlen(t->name))) == NULL)
+		oom();
+	if (!sql_name_ok(base) || (schema && !sql_name_ok(schema))) {
+		*why = "its name or schema is empty or longer than 63 bytes: not a PostgreSQL name";
+		free(base);
+		return -1;
+	}
+	if (paren && !sql_routine_args_ok(paren)) {
+		*why = "its argument list holds more than type names";
+		free(base);
+		return -1;
+	}
+	rc = strbuf_addf(sql, "DROP %s IF EXISTS ", t->type) | sql_quote_qualified(sql, schema, base) |
+	    strbuf_addf(sql, "%s CASCADE;", paren ? paren : "");
+	free(base);
+	if (rc != 0)
+		oom();
+	return 0;
 }
 
 /* The first wanted statement of an entry: what --clean and the data options add. */
@@ -286,7 +452,9 @@ static int
 entry_begin(struct restore *r, const struct sql_item *it, const struct sql_stmt *st)
 {
 	const struct sql_toc *t = it->toc;
-	char sql[8 * SQL_NAME_MAX];
+	struct strbuf sql = { 0 };
+	const char *why;
+	int rc = 0;
 
 	r->entry_began = true;
 	r->entries++;
@@ -296,33 +464,41 @@ entry_begin(struct restore *r, const struct sql_item *it, const struct sql_stmt 
 	}
 	if (t == NULL)
 		return 0;
-	r->target[0] = '\0';
+	strbuf_reset(&r->target);
 	if (st->has_rel) {
 		if (r->o->has_into && is_src(r, &st->rel, t))
-			into_name(r, &st->rel, r->target);
-		else
-			sql_quote_qualified(r->target, st->rel.schema[0] ? st->rel.schema : NULL, st->rel.name);
+			into_name(r, &st->rel, &r->target);
+		else if (sql_quote_qualified(&r->target, st->rel.schema[0] ? st->rel.schema : NULL, st->rel.name))
+			oom();
 	}
 	if (r->o->clean) {
-		clean_sql(r, t, sql, sizeof(sql));
-		if (sql[0] && own(r, sql, it) != 0)
-			return -1;
+		if (clean_sql(r, t, &sql, &why) != 0) {
+			warn("line %llu: --clean: refusing to drop %s %s: %s", (unsigned long long)t->line, t->type,
+			    t->name, why);
+			restore_fail(r, EXIT_DATA);
+			rc = -1;
+		} else if (sql.len && own(r, sql.p, it) != 0) {
+			rc = -1;
+		}
 	}
-	if (strcmp(t->type, "TABLE DATA") == 0 && r->target[0] &&
+	if (rc == 0 && strcmp(t->type, "TABLE DATA") == 0 && r->target.len &&
 	    (st->kind == STMT_COPY || st->kind == STMT_INSERT)) {
 		if (r->o->truncate) {
-			snprintf(sql, sizeof(sql), "TRUNCATE ONLY %s;", r->target);
-			if (own(r, sql, it) != 0)
-				return -1;
+			strbuf_reset(&sql);
+			if (strbuf_addf(&sql, "TRUNCATE ONLY %s;", r->target.p) != 0)
+				oom();
+			rc = own(r, sql.p, it);
 		}
-		if (r->o->disable_triggers) {
-			snprintf(sql, sizeof(sql), "ALTER TABLE %s DISABLE TRIGGER ALL;", r->target);
-			if (own(r, sql, it) != 0)
-				return -1;
-			r->triggers_off = true;
+		if (rc == 0 && r->o->disable_triggers) {
+			strbuf_reset(&sql);
+			if (strbuf_addf(&sql, "ALTER TABLE %s DISABLE TRIGGER ALL;", r->target.p) != 0)
+				oom();
+			if ((rc = own(r, sql.p, it)) == 0)
+				r->triggers_off = true;
 		}
 	}
-	return 0;
+	strbuf_free(&sql);
+	return rc;
 }
 
 #define HELD_MAX (1024 * 1024)
@@ -489,6 +665,13 @@ statement(struct restore *r, const struct sql_item *it, bool *skip)
 	int rc;
 
 	sql_stmt_parse(it->body, it->body_len, sqlr_std_strings(r->rd), &st);
+	if (st.long_name) {
+		/* The server would cut it, and what was chosen would not be what runs. */
+		warn("line %llu: a name longer than %d bytes: not a PostgreSQL name",
+		    (unsigned long long)it->start_line, SQL_NAME_MAX - 1);
+		restore_fail(r, EXIT_DATA);
+		return -1;
+	}
 	if (toc == NULL && r->o->selective && (toc = untracked(it, &st)) == NULL) {
 		*skip = true;	/* outside the dump's entries, and not a setting */
 		return 0;
@@ -566,6 +749,9 @@ statement(struct restore *r, const struct sql_item *it, bool *skip)
 	else
 		rc = feed_stmt(r->feed, text ? text : it->body, text ? len : it->body_len, &w);
 	free(text);
+	/* It may change how the rest is read: read on as the server says. */
+	if (rc == 0 && w.sets && (feed_drain(r->feed) != 0 || sync_lexer(r, it->start_line) != 0))
+		return -1;
 	if (rc != 0 && it->copy && !feed_lost(r->feed) && !r->stop) {
 		*skip = true;		/* its data goes nowhere */
 		return 0;
@@ -610,6 +796,7 @@ void
 restore_free(struct restore *r)
 {
 	held_drop(r);
+	strbuf_free(&r->target);
 	free(r->seqs);
 	free(r->toc_text);
 	free(r->restrict_key);
@@ -647,8 +834,14 @@ restore_list(struct sqlr *rd, const char *name)
 	struct sql_item it;
 
 	do {
+		const char *why;
+
 		if (sqlr_next(rd, &it) != 0)
 			die(EXIT_DATA, "%s: read error:", name);
+		if ((why = sqlr_problem(rd, &it, false)) != NULL) {
+			warn("%s: line %llu: %s", name, (unsigned long long)it.start_line, why);
+			return EXIT_DATA;
+		}
 		if (it.kind == SQL_TOC)
 			printf("%u\t%s\t%s\t%s\t%s\t%llu\n", it.toc->id, it.toc->type, it.toc->schema,
 			    it.toc->name, it.toc->owner, (unsigned long long)it.toc->line);
@@ -658,6 +851,58 @@ restore_list(struct sqlr *rd, const char *name)
 		return EXIT_DATA;
 	}
 	return out_status(out_close_stdout());
+}
+
+int
+restore_begin(struct restore *r)
+{
+	PGresult *res = PQexecParams(r->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	PQclear(res);
+	if (!ok) {
+		warn("BEGIN failed: %s", PQerrorMessage(r->conn));
+		restore_fail(r, pgconn_status(r->conn));
+		return -1;
+	}
+	return 0;
+}
+
+void
+restore_end(struct restore *r, bool interrupted)
+{
+	const struct feed_where *ended;
+	const char *how;
+	PGTransactionStatusType ts;
+	bool commit;
+	PGresult *res;
+
+	if (!r->o->single || r->conn == NULL || PQstatus(r->conn) != CONNECTION_OK)
+		return;
+	ended = r->feed ? feed_txn_ended(r->feed, &how) : NULL;
+	ts = PQtransactionStatus(r->conn);
+	if (ended || ts == PQTRANS_IDLE) {
+		/* Never a claim of a rollback that did not happen. */
+		restore_fail(r, EXIT_DATA);
+		if (ended == NULL)
+			warn("the single transaction was ended before the end of the input: changes were committed");
+		if (ts != PQTRANS_IDLE) {
+			PQclear(PQexecParams(r->conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0));
+			warn("rolled back what ran after line %llu", (unsigned long long)ended->line);
+		}
+		return;
+	}
+	/* A COMMIT of a failed transaction rolls back; say which it was. */
+	commit = r->status == EXIT_OK && !interrupted;
+	res = PQexecParams(r->conn, commit ? "COMMIT" : "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK || !commit || strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		if (commit) {
+			warn("COMMIT failed: %s", PQerrorMessage(r->conn));
+			restore_fail(r, EXIT_DATA);
+		}
+		warn("rolled back: nothing was committed");
+	}
+	PQclear(res);
 }
 
 void
@@ -676,10 +921,15 @@ restore_run(struct restore *r, const char *name, int64_t size, volatile sig_atom
 	struct progress *pr = progress_new(stderr, name, size, r->o->progress);
 	struct sql_item it;
 	bool skip = false, in_copy = false, incomplete = false;
+	const char *why;
 	uint64_t rows;
 	int rc = 0;
 
 	r->t0 = now();
+	if (r->conn && sync_lexer(r, 0) != 0) {
+		progress_free(pr);
+		return -1;
+	}
 	while (rc == 0) {
 		bool open = sqlr_framing(r->rd)->open;
 
@@ -692,6 +942,12 @@ restore_run(struct restore *r, const char *name, int64_t size, volatile sig_atom
 			rc = -1;
 			break;
 		}
+		if ((why = sqlr_problem(r->rd, &it, r->conn != NULL)) != NULL) {
+			warn("%s: line %llu: %s", name, (unsigned long long)it.start_line, why);
+			restore_fail(r, EXIT_DATA);
+			rc = -1;
+			break;
+		}
 		if (it.kind == SQL_COPY_DATA)
 			r->sent_rows += it.rows;
 		show(pr, r, &it);
@@ -699,6 +955,8 @@ restore_run(struct restore *r, const char *name, int64_t size, volatile sig_atom
 		switch (it.kind) {
 		case SQL_END:
 			goto end;
+		case SQL_BAD:
+			break;		/* told above */
 		case SQL_BLANK:
 			/* pg_dump's trailer goes out whatever was chosen. */
 			if (r->out && (it.toc == NULL || r->entry_sel || open != sqlr_framing(r->rd)->open))
@@ -772,6 +1030,11 @@ end:
 	if (rc == 0 && (sqlr_truncated(r->rd) || incomplete)) {
 		warn("%s: input is truncated: no \"%s\" trailer after line %llu", name,
 		    sqlr_missing_trailer(r->rd), (unsigned long long)sqlr_framing(r->rd)->last_line);
+		rc = -1;
+	}
+	if (rc == 0 && sqlr_statements(r->rd) == 0 && !r->o->allow_empty) {
+		warn("%s: no SQL statement in the input: an empty or failed dump restores nothing "
+		    "(--allow-empty accepts it)", name);
 		rc = -1;
 	}
 	if (rc == 0 && r->o->sel.n[SEL_TABLE] > 0 && r->tables == 0) {

@@ -18,12 +18,15 @@
 #include "feed.h"
 #include "sqlread.h"
 #include "sqlsel.h"
+#include "sqlmeta.h"
 #include "sqlstmt.h"
+#include "strbuf.h"
 
 struct restore_opts {
 	const char *file, *conninfo;
 	bool single, cont, list, emit, verbose, progress;
 	bool truncate, disable_triggers, no_owner, clean;
+	bool allow_empty;		/* input without a statement is not an error */
 	bool selective;			/* any of the options that choose */
 	struct sqlsel sel;		/* with its sections, -x and --with-indexes */
 	struct sqlpat into;
@@ -55,7 +58,7 @@ struct restore {
 	bool entry_began;		/* a statement of it was selected */
 	char *toc_text;			/* --emit: its comment, until then */
 	size_t toc_len;
-	char target[2 * SQL_NAME_MAX * 2 + 8];	/* the entry's table, quoted */
+	struct strbuf target;		/* the entry's table, quoted */
 	bool triggers_off;
 	/* --into */
 	char src_schema[SQL_NAME_MAX], src_name[SQL_NAME_MAX];
@@ -87,6 +90,16 @@ void restore_fail(struct restore *r, int status);
  * r->status says how it went.
  */
 int restore_run(struct restore *r, const char *name, int64_t size, volatile sig_atomic_t *interrupted);
+
+/* -1: BEGIN, before restore_run. 0, or -1 with r->status set. */
+int restore_begin(struct restore *r);
+
+/*
+ * -1: after restore_run, COMMIT when everything went well and ROLLBACK
+ * otherwise, saying which. When the input ended the transaction itself,
+ * it says so and claims no rollback: that is an error (r->status).
+ */
+void restore_end(struct restore *r, bool interrupted);
 
 /* -l: the table of contents of rd, one line per entry. An exit status. */
 int restore_list(struct sqlr *rd, const char *name);

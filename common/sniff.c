@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "err.h"
@@ -73,30 +74,31 @@ sniff_is_binary(enum sniff_kind k)
 	return k != SNIFF_TEXT && k != SNIFF_UNKNOWN;
 }
 
-void
-sniff_refuse_not_sql(const unsigned char *p, size_t n, const char *name)
+const char *
+sniff_not_sql(const unsigned char *p, size_t n, char *buf, size_t len)
 {
 	enum sniff_kind k = sniff(p, n);
 
 	switch (k) {
 	case SNIFF_GZIP:
-		die(EXIT_USAGE, "%s: this is gzip-compressed data, not SQL; pipe it through gzcat-verify", name);
+		return "this is gzip-compressed data, not SQL; pipe it through gzcat-verify";
 	case SNIFF_PGDMP:
-		die(EXIT_USAGE, "%s: this is a pg_dump custom-format archive, not SQL; restore it with "
-		    "pg_restore -d, or turn it into SQL for %s with pg_restore -f - FILE", name, prog);
+		snprintf(buf, len, "this is a pg_dump custom-format archive, not SQL; restore it with "
+		    "pg_restore -d, or turn it into SQL for %s with pg_restore -f - FILE", prog);
+		return buf;
 	case SNIFF_TAR:
-		die(EXIT_USAGE, "%s: this is a tar archive (pg_dump -Ft?), not SQL; restore it with "
-		    "pg_restore -d, or turn it into SQL with pg_restore -f - FILE", name);
+		return "this is a tar archive (pg_dump -Ft?), not SQL; restore it with "
+		    "pg_restore -d, or turn it into SQL with pg_restore -f - FILE";
 	case SNIFF_ZSTD:
 	case SNIFF_XZ:
 	case SNIFF_BZIP2:
 	case SNIFF_ZIP:
-		die(EXIT_USAGE, "%s: this is %s, not SQL; decompress it first", name, sniff_name(k));
+		snprintf(buf, len, "this is %s, not SQL; decompress it first", sniff_name(k));
+		return buf;
 	case SNIFF_UNKNOWN:
-		if (n > 0)
-			die(EXIT_USAGE, "%s: this is binary data, not SQL", name);
-		break;
+		return n > 0 ? "this is binary data, not SQL" : NULL;
 	case SNIFF_TEXT:
 		break;
 	}
+	return NULL;
 }

@@ -30,9 +30,10 @@ const char *sniff_name(enum sniff_kind k);
 int sniff_is_binary(enum sniff_kind k);
 
 /*
- * For the programs that read SQL: exit 2 with a hint when the first bytes
- * of input named name are not SQL (compressed data, an archive, binary).
+ * For the programs that read SQL: why the first bytes of the input are not
+ * SQL (compressed data, an archive, binary), with a hint, or NULL when they
+ * may be. The message may be written to buf (len bytes).
  */
-void sniff_refuse_not_sql(const unsigned char *p, size_t n, const char *name);
+const char *sniff_not_sql(const unsigned char *p, size_t n, char *buf, size_t len);
 
 #endif

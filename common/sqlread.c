@@ -1,10 +1,13 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sqlread.h"
+#include "sqlmeta.h"
 #include "sqlstmt.h"
+#include "strbuf.h"
 
 #define DEFAULT_BUF (256 * 1024)
 
@@ -26,11 +29,6 @@ enum lex {
 	L_META,			/* a backslash command, to the end of the line */
 };
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
 struct sqlr {
 	int fd;
 	unsigned char *in;
@@ -40,9 +38,9 @@ struct sqlr {
 	uint64_t consumed;	/* bytes before in[0] */
 	uint64_t line;		/* line of in[pos] */
 
-	struct buf acc;		/* the item being collected */
-	struct buf meta;	/* a meta-command inside a statement */
-	struct buf tag;		/* the current dollar-quote tag */
+	struct strbuf acc;	/* the item being collected */
+	struct strbuf meta;	/* a meta-command inside a statement */
+	struct strbuf tag;	/* the current dollar-quote tag */
 	uint64_t acc_line;
 
 	enum lex st;
@@ -51,6 +49,10 @@ struct sqlr {
 	bool ident;		/* the last byte in L_NORMAL was part of a word */
 	bool comment_bol;	/* the line comment began in column 0 */
 	bool std;		/* standard_conforming_strings */
+	char encoding[SQL_NAME_MAX];	/* client_encoding, when a SET named it */
+	bool maysets;		/* the statement may change std or encoding */
+	bool uamp;		/* the last two bytes were a word "U" and "&" */
+	uint64_t stmts;		/* statements handed out */
 	size_t body;		/* where the statement starts in acc */
 	uint64_t body_line;
 	size_t comment;		/* where the line comment starts in acc */
@@ -82,30 +84,6 @@ struct sqlr {
 	bool have_toc;
 	struct sql_framing fr;
 };
-
-static int
-buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (n > b->cap - b->len) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *np;
-
-		while (cap - b->len < n) {
-			if (cap > SIZE_MAX / 2) {
-				errno = ENOMEM;
-				return -1;
-			}
-			cap *= 2;
-		}
-		if ((np = realloc(b->p, cap)) == NULL)
-			return -1;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	return 0;
-}
 
 struct sqlr *
 sqlr_new(int fd, size_t bufsize)
@@ -215,17 +193,55 @@ sqlr_std_strings(const struct sqlr *r)
 	return r->std;
 }
 
+void
+sqlr_set_lexer(struct sqlr *r, bool std, const char *encoding)
+{
+	r->std = std;
+	snprintf(r->encoding, sizeof(r->encoding), "%s", encoding ? encoding : "");
+}
+
+const char *
+sqlr_encoding(const struct sqlr *r)
+{
+	return r->encoding;
+}
+
+uint64_t
+sqlr_statements(const struct sqlr *r)
+{
+	return r->stmts;
+}
+
+const char *
+sqlr_problem(const struct sqlr *r, const struct sql_item *it, bool server)
+{
+	if (it->kind == SQL_BAD)
+		return it->why;
+	if (server || it->kind != SQL_STMT || it->sets == SQL_SETS_NONE)
+		return NULL;
+	if (it->sets == SQL_SETS_UNKNOWN)
+		return "this statement may change standard_conforming_strings or client_encoding in a way "
+		    "only a server can tell, and the rest of the input cannot be read without knowing";
+	if (!sql_encoding_readable(r->encoding))
+		return "a client_encoding whose bytes include backslashes (BIG5, GBK, GB18030, SJIS, "
+		    "SHIFT_JIS_2004, UHC, JOHAB) cannot be read safely; dump with -E UTF8";
+	return NULL;
+}
+
 bool
 sqlr_truncated(const struct sqlr *r)
 {
-	return (r->fr.dump && r->fr.open) || (r->fr.cluster && r->fr.cluster_open);
+	return (r->fr.dump && r->fr.open) || (r->fr.cluster && r->fr.cluster_open) || r->fr.restricted;
 }
 
 const char *
 sqlr_missing_trailer(const struct sqlr *r)
 {
-	return r->fr.dump && r->fr.open ? "-- PostgreSQL database dump complete" :
-	    "-- PostgreSQL database cluster dump complete";
+	if (r->fr.dump && r->fr.open)
+		return "-- PostgreSQL database dump complete";
+	if (r->fr.cluster && r->fr.cluster_open)
+		return "-- PostgreSQL database cluster dump complete";
+	return "\\unrestrict";
 }
 
 static bool
@@ -276,6 +292,9 @@ word_end(struct sqlr *r)
 			if (strcmp(w, tracked[i]) == 0)
 				r->first[r->nwords] = w[0];
 	}
+	if ((r->nwords == 0 && (strcmp(w, "set") == 0 || strcmp(w, "reset") == 0)) ||
+	    strcmp(w, "set_config") == 0 || strcmp(w, "pg_settings") == 0)
+		r->maysets = true;
 	r->nwords++;
 	if (r->first[0] == 'c' && r->paren == 0 && (r->first[1] == 'f' || r->first[1] == 'p' ||
 	    (r->first[1] == 'o' && r->first[2] == 'r' && (r->first[3] == 'f' || r->first[3] == 'p')))) {
@@ -414,6 +433,8 @@ stmt_reset(struct sqlr *r)
 	r->begin = 0;
 	r->wordlen = 0;
 	r->nwords = 0;
+	r->maysets = false;
+	r->uamp = false;
 	memset(r->first, 0, sizeof(r->first));
 }
 
@@ -421,22 +442,65 @@ stmt_reset(struct sqlr *r)
 static void
 stmt_item(struct sqlr *r, struct sql_item *it, bool complete)
 {
-	int std;
+	struct sql_lexset ls;
 
 	item_init(r, it, SQL_STMT);
 	it->body = r->acc.p + r->body;
 	it->body_len = r->acc.len - r->body;
 	it->start_line = r->body_line;
 	it->incomplete = !complete;
+	r->stmts++;
 	if (complete && sql_is_copy_from_stdin(it->body, it->body_len, r->std)) {
 		it->copy = true;
 		r->copy = true;
 		r->copy_bol = true;
 		r->skip_line = true;
 	}
-	if (complete && (std = sql_set_std_strings(it->body, it->body_len, r->std)) >= 0)
-		r->std = std != 0;
+	if (complete && r->maysets) {
+		it->sets = sql_lexer_setting(it->body, it->body_len, r->std, &ls);
+		if (it->sets == SQL_SETS_KNOWN && ls.std >= 0)
+			r->std = ls.std != 0;
+		if (it->sets == SQL_SETS_KNOWN && ls.encoding[0])
+			memcpy(r->encoding, ls.encoding, sizeof(r->encoding));
+	}
 	stmt_reset(r);
+}
+
+/*
+ * After COPY ... FROM stdin; psql reads the rest of its line as SQL once the
+ * data has been sent: only blanks and a comment may be there.
+ */
+static bool
+copy_tail_ok(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (n > 0 && p[n - 1] == '\n')
+		n--;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\f'))
+		i++;
+	/* A comment ends at CR for the server: nothing may follow one. */
+	return i == n || (n - i >= 2 && p[i] == '-' && p[i + 1] == '-' && memchr(p + i, '\r', n - i) == NULL);
+}
+
+/* psql's \restrict and \unrestrict frame a dump: one without the other is a cut. */
+static void
+meta_seen(struct sqlr *r, const struct sql_item *it)
+{
+	struct sql_meta m;
+	const char *why;
+
+	if (sql_meta_parse(it->body, it->body_len, &m, &why) == 0) {
+		for (size_t i = 0; i < m.n; i++) {
+			if (sql_meta_is(&m.cmd[i], "restrict"))
+				r->fr.restricted = true;
+			else if (sql_meta_is(&m.cmd[i], "unrestrict"))
+				r->fr.restricted = false;
+		}
+	}
+	sql_meta_free(&m);
 }
 
 /* The next piece of COPY data. 1: end of input. */
@@ -511,8 +575,8 @@ copy_piece(struct sqlr *r, struct sql_item *it)
 	}
 }
 
-int
-sqlr_next(struct sqlr *r, struct sql_item *it)
+static int
+next_item(struct sqlr *r, struct sql_item *it)
 {
 	size_t i, span;
 	int rc;
@@ -540,7 +604,7 @@ sqlr_next(struct sqlr *r, struct sql_item *it)
 		}
 		nl = memchr(r->in + r->pos, '\n', r->end - r->pos);
 		i = nl ? (size_t)(nl - r->in) + 1 : r->end;
-		if (buf_add(&r->acc, r->in + r->pos, i - r->pos) != 0)
+		if (strbuf_add(&r->acc, r->in + r->pos, i - r->pos) != 0)
 			return -1;
 		r->pos = i;
 		if (nl) {
@@ -552,6 +616,10 @@ sqlr_next(struct sqlr *r, struct sql_item *it)
 	if (r->copy && r->acc.len > 0) {
 		/* Hand out the end of the COPY line as a blank item first. */
 		item_init(r, it, SQL_BLANK);
+		if (!copy_tail_ok(r->acc.p, r->acc.len)) {
+			it->kind = SQL_BAD;
+			it->why = "text after COPY ... FROM stdin; on its line (psql would run it after the data)";
+		}
 		r->reset = true;
 		return 0;
 	}
@@ -582,8 +650,9 @@ sqlr_next(struct sqlr *r, struct sql_item *it)
 again:
 			switch (r->st) {
 			case L_NORMAL: {
-				bool estr;
+				bool estr, plain, uamp = r->uamp;
 
+				r->uamp = false;
 				if (is_space(c)) {
 					word_end(r);
 					r->ident = false;
@@ -599,7 +668,8 @@ again:
 					r->body = at;
 					r->body_line = r->line;
 				}
-				if (is_word(c) && (r->ident || c != '$')) {
+				/* After a number, '$' may open a dollar quote, as in the server. */
+				if (is_word(c) && (c != '$' || (r->ident && !r->wordnum))) {
 					if (!r->ident)
 						r->wordbad = r->wordnum = !is_word_start(c);
 					if (r->wordlen < sizeof(r->word))
@@ -611,7 +681,13 @@ again:
 				}
 				estr = c == '\'' && r->ident && !r->wordbad && r->wordlen == 1 &&
 				    (r->word[0] == 'e' || r->word[0] == 'E');
-				if (estr)
+				/* b'', x'' and U&'': no backslash escapes, whatever the setting. */
+				plain = c == '\'' && (uamp || (r->ident && !r->wordbad && r->wordlen == 1 &&
+				    strchr("bBxX", r->word[0]) != NULL));
+				if (c == '&' && r->ident && !r->wordbad && r->wordlen == 1 &&
+				    (r->word[0] == 'u' || r->word[0] == 'U'))
+					r->uamp = true;
+				if (estr || plain)
 					r->wordlen = 0;
 				word_end(r);
 				r->ident = false;
@@ -632,7 +708,7 @@ again:
 						r->body = at;
 						r->body_line = r->line;
 					} else {
-						if (buf_add(&r->acc, r->in + span, i - span) != 0)
+						if (strbuf_add(&r->acc, r->in + span, i - span) != 0)
 							return -1;
 						span = i;
 						r->meta_at = r->acc.len;
@@ -642,7 +718,7 @@ again:
 					r->st = L_META;
 					break;
 				case '\'':
-					r->st = estr || !r->std ? L_ESTRING : L_SQUOTE;
+					r->st = plain ? L_SQUOTE : estr || !r->std ? L_ESTRING : L_SQUOTE;
 					break;
 				case '"':
 					r->st = L_DQUOTE;
@@ -657,7 +733,7 @@ again:
 				case ';':
 					if (r->paren > 0 || r->begin > 0)
 						break;
-					if (buf_add(&r->acc, r->in + span, i + 1 - span) != 0)
+					if (strbuf_add(&r->acc, r->in + span, i + 1 - span) != 0)
 						return -1;
 					r->pos = i + 1;
 					r->bol = false;
@@ -689,17 +765,20 @@ again:
 				r->bol = false;
 				goto again;
 			case L_LINECOMMENT:
-				if (c != '\n')
+				/* The server's lexer ends a comment at CR as well as LF. */
+				if (c != '\n' && c != '\r')
 					break;
 				r->st = L_NORMAL;
-				r->line++;
-				r->bol = true;
+				if (c == '\n') {
+					r->line++;
+					r->bol = true;
+				}
 				if (r->blank && r->comment_bol) {
-					if (buf_add(&r->acc, r->in + span, i + 1 - span) != 0)
+					if (strbuf_add(&r->acc, r->in + span, i + 1 - span) != 0)
 						return -1;
 					span = i + 1;
 					rc = comment_line(r, r->acc.p + r->comment, r->acc.len - 1 - r->comment,
-					    r->line - 1);
+					    c == '\n' ? r->line - 1 : r->line);
 					if (rc < 0)
 						return -1;
 					if (rc > 0) {
@@ -710,6 +789,8 @@ again:
 						return 0;
 					}
 				}
+				if (c == '\r')
+					break;
 				continue;
 			case L_BLOCKCOMMENT:
 				if (r->cprev == '/' && c == '*') {
@@ -769,7 +850,7 @@ again:
 				if (is_word_start(c) || (r->tag.len > 0 && c >= '0' && c <= '9')) {
 					char ch = (char)c;
 
-					if (buf_add(&r->tag, &ch, 1) != 0)
+					if (strbuf_add(&r->tag, &ch, 1) != 0)
 						return -1;
 					break;
 				}
@@ -801,8 +882,8 @@ again:
 				r->pos = i + 1;
 				if (r->meta_mid) {
 					/* The statement goes on; hand out the command alone. */
-					if (buf_add(&r->acc, r->in + span, i + 1 - span) != 0 ||
-					    buf_add(&r->meta, r->acc.p + r->meta_at, r->acc.len - r->meta_at) != 0)
+					if (strbuf_add(&r->acc, r->in + span, i + 1 - span) != 0 ||
+					    strbuf_add(&r->meta, r->acc.p + r->meta_at, r->acc.len - r->meta_at) != 0)
 						return -1;
 					r->acc.len = r->meta_at;
 					r->meta_mid = false;
@@ -814,14 +895,16 @@ again:
 					it->line = it->start_line = r->meta_line;
 					it->toc = r->have_toc ? &r->toc : NULL;
 					it->midstmt = true;
+					meta_seen(r, it);
 					return 0;
 				}
-				if (buf_add(&r->acc, r->in + span, i + 1 - span) != 0)
+				if (strbuf_add(&r->acc, r->in + span, i + 1 - span) != 0)
 					return -1;
 				item_init(r, it, SQL_META);
 				it->body = r->acc.p + r->body;
 				it->body_len = r->acc.len - r->body;
 				it->start_line = r->body_line;
+				meta_seen(r, it);
 				stmt_reset(r);
 				r->reset = true;
 				return 0;
@@ -833,7 +916,7 @@ again:
 				r->bol = false;
 			}
 		}
-		if (buf_add(&r->acc, r->in + span, i - span) != 0)
+		if (strbuf_add(&r->acc, r->in + span, i - span) != 0)
 			return -1;
 		r->pos = i;
 	}
@@ -857,6 +940,7 @@ again:
 		it->body = r->acc.p + r->body;
 		it->body_len = r->acc.len - r->body;
 		it->start_line = r->body_line;
+		meta_seen(r, it);
 	} else if (r->blank) {
 		item_init(r, it, SQL_BLANK);
 	} else {
@@ -864,5 +948,23 @@ again:
 	}
 	stmt_reset(r);
 	r->reset = true;
+	return 0;
+}
+
+/*
+ * No SQL script holds a NUL byte. libpq would send a statement only up to
+ * one, and psql cuts its input line there and joins the next line to it,
+ * so a NUL anywhere (a comment, COPY data) could make psql read what
+ * follows differently from pgfeed: it is refused wherever it is.
+ */
+int
+sqlr_next(struct sqlr *r, struct sql_item *it)
+{
+	if (next_item(r, it) != 0)
+		return -1;
+	if (it->kind != SQL_END && it->kind != SQL_BAD && memchr(it->text, '\0', it->len) != NULL) {
+		it->kind = SQL_BAD;
+		it->why = "a NUL byte, which no SQL script holds";
+	}
 	return 0;
 }

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sqlstmt.h"
+
 enum sql_kind {
 	SQL_END,		/* end of input: text is empty */
 	SQL_BLANK,		/* whitespace and comments only */
@@ -34,6 +36,7 @@ enum sql_kind {
 	SQL_META,		/* a psql meta-command line, with its newline */
 	SQL_COPY_DATA,		/* a piece of COPY FROM stdin data */
 	SQL_COPY_END,		/* the "\." line that ends COPY data */
+	SQL_BAD,		/* input no consumer may pass on: why says what */
 };
 
 /* A pg_dump table-of-contents entry. Strings are NUL-terminated. */
@@ -59,6 +62,8 @@ struct sql_item {
 	bool copy;		/* SQL_STMT: a COPY ... FROM stdin; data follows */
 	bool incomplete;	/* SQL_STMT at end of input without its ';' */
 	bool midstmt;		/* SQL_META found inside an unfinished statement */
+	enum sql_sets sets;	/* SQL_STMT: may change how the rest is read */
+	const char *why;	/* SQL_BAD: what is wrong */
 };
 
 /* Where the input stands with respect to pg_dump's framing comments. */
@@ -67,6 +72,7 @@ struct sql_framing {
 	bool open;		/* ... and its "dump complete" trailer was not (yet) */
 	bool cluster;		/* a pg_dumpall header was seen */
 	bool cluster_open;	/* ... and its trailer was not (yet) */
+	bool restricted;	/* a \\restrict without its \\unrestrict (yet) */
 	uint64_t last_line;	/* last line read */
 };
 
@@ -98,10 +104,35 @@ const struct sql_framing *sqlr_framing(const struct sqlr *r);
 /* Bytes consumed so far (for progress). */
 uint64_t sqlr_offset(const struct sqlr *r);
 
-/* Whether standard_conforming_strings is on at this point of the input. */
+/*
+ * Whether standard_conforming_strings is on at this point of the input.
+ * Without a server the reader follows the input's SET statements (an item
+ * whose sets is SQL_SETS_UNKNOWN leaves it unsure); with one, the caller
+ * tells it what the server reports (sqlr_set_lexer) before the next item.
+ */
 bool sqlr_std_strings(const struct sqlr *r);
 
-/* Truncation: the input began as a pg_dump and its trailer is missing. */
+/* The client_encoding the input or the caller named, or "". */
+const char *sqlr_encoding(const struct sqlr *r);
+
+/* What the server reports: read the rest with these settings. */
+void sqlr_set_lexer(struct sqlr *r, bool std, const char *encoding);
+
+/* Statements read so far (SQL_STMT items). */
+uint64_t sqlr_statements(const struct sqlr *r);
+
+/*
+ * Why the input cannot be read on after item it, or NULL: an SQL_BAD item;
+ * and, when no server tells the reader its settings (server false), a
+ * statement that changes them in a way the reader cannot follow, or a
+ * client encoding it cannot read.
+ */
+const char *sqlr_problem(const struct sqlr *r, const struct sql_item *it, bool server);
+
+/*
+ * Truncation: the input began as a pg_dump and its trailer is missing, or
+ * a \\restrict was not followed by its \\unrestrict.
+ */
 bool sqlr_truncated(const struct sqlr *r);
 
 /* The trailer comment a truncated input lacks, for messages. */

@@ -1,5 +1,5 @@
+#include <stdio.h>
 #include <stdlib.h>
-#include <libpq-fe.h>
 #include <string.h>
 #include <strings.h>
 
@@ -23,6 +23,7 @@ sql_lex_init(struct sql_lex *l, const char *p, size_t len, bool std)
 	l->p = p;
 	l->end = p + len;
 	l->std = std;
+	l->long_name = NULL;
 }
 
 /* Skip whitespace and comments. */
@@ -35,9 +36,9 @@ skip_blank(struct sql_lex *l)
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
 			l->p++;
 		} else if (c == '-' && l->end - l->p >= 2 && l->p[1] == '-') {
-			const char *nl = memchr(l->p, '\n', (size_t)(l->end - l->p));
-
-			l->p = nl ? nl + 1 : l->end;
+			/* The server's lexer ends a comment at CR as well as LF. */
+			while (l->p < l->end && *l->p != '\n' && *l->p != '\r')
+				l->p++;
 		} else if (c == '/' && l->end - l->p >= 2 && l->p[1] == '*') {
 			int depth = 1;
 
@@ -113,6 +114,20 @@ sql_lex_next(struct sql_lex *l, struct sql_tok *t)
 		l->p++;
 		skip_quoted(l, '\'', true);
 		t->kind = TOK_STRING;
+	} else if ((c == 'b' || c == 'B' || c == 'x' || c == 'X') && l->end - l->p >= 2 && l->p[1] == '\'') {
+		/* Bit strings: no backslash escapes, whatever the setting. */
+		l->p++;
+		skip_quoted(l, '\'', false);
+		t->kind = TOK_STRING;
+	} else if ((c == 'u' || c == 'U') && l->end - l->p >= 3 && l->p[1] == '&' &&
+	    (l->p[2] == '\'' || l->p[2] == '"')) {
+		/*
+		 * U&'...' and U&"...": a backslash never escapes the quote. A
+		 * name spelled with Unicode escapes is not taken for a name.
+		 */
+		l->p += 2;
+		skip_quoted(l, *l->p, false);
+		t->kind = TOK_STRING;
 	} else if (word_start(c)) {
 		while (l->p < l->end && word_char((unsigned char)*l->p))
 			l->p++;
@@ -135,7 +150,8 @@ sql_lex_next(struct sql_lex *l, struct sql_tok *t)
 			}
 		t->kind = TOK_STRING;
 	} else if (c >= '0' && c <= '9') {
-		while (l->p < l->end && (word_char((unsigned char)*l->p) || *l->p == '.'))
+		/* A '$' after a number may open a dollar quote, as in the server. */
+		while (l->p < l->end && *l->p != '$' && (word_char((unsigned char)*l->p) || *l->p == '.'))
 			l->p++;
 		t->kind = TOK_NUMBER;
 	} else {
@@ -187,6 +203,15 @@ ident_text(const struct sql_tok *t, char *out)
 	return true;
 }
 
+/* Not a name: say so when it is one, only too long. Returns false. */
+static bool
+too_long(struct sql_lex *l, const struct sql_tok *t)
+{
+	if ((t->kind == TOK_WORD || t->kind == TOK_QIDENT) && l->long_name)
+		*l->long_name = true;
+	return false;
+}
+
 /* A name: ident [. ident [. ident]]. Leaves l after it. */
 static bool
 parse_name(struct sql_lex *l, const char *base, struct sql_name *nm)
@@ -198,7 +223,7 @@ parse_name(struct sql_lex *l, const char *base, struct sql_name *nm)
 
 	sql_lex_next(l, &t);
 	if (!ident_text(&t, part[0]))
-		return false;
+		return too_long(l, &t);
 	nm->start = (size_t)(t.p - base);
 	nm->end = nm->start + t.len;
 	n = 1;
@@ -211,7 +236,7 @@ parse_name(struct sql_lex *l, const char *base, struct sql_name *nm)
 		}
 		sql_lex_next(l, &t);
 		if (!ident_text(&t, part[n]))
-			return false;
+			return too_long(l, &t);
 		nm->end = (size_t)(t.p + t.len - base);
 		n++;
 	}
@@ -372,6 +397,7 @@ sql_stmt_parse(const char *p, size_t len, bool std, struct sql_stmt *s)
 
 	memset(s, 0, sizeof(*s));
 	sql_lex_init(&l, p, len, std);
+	l.long_name = &s->long_name;
 	sql_lex_next(&l, &t);
 	if (sql_tok_is(&t, "create")) {
 		struct sql_lex at = l;
@@ -506,41 +532,181 @@ sql_is_copy_from_stdin(const char *p, size_t len, bool std)
 	return false;
 }
 
-int
-sql_set_std_strings(const char *p, size_t len, bool std)
+/* A boolean as the server reads one: on, off, true, false, yes, no, 1, 0 and their prefixes. */
+static int
+parse_bool(const char *v, size_t n)
 {
-	struct sql_lex l;
-	struct sql_tok t;
-	char v[8];
-	size_t n;
+	static const char *const yes[] = { "true", "yes" }, *const no[] = { "false", "no" };
 
-	sql_lex_init(&l, p, len, std);
-	sql_lex_next(&l, &t);
-	if (!sql_tok_is(&t, "set"))
+	if (n == 0)
 		return -1;
-	if (!accept(&l, "session"))
-		accept(&l, "local");
-	sql_lex_next(&l, &t);
-	if (!sql_tok_is(&t, "standard_conforming_strings"))
-		return -1;
-	sql_lex_next(&l, &t);
-	if (!sql_tok_is(&t, "=") && !sql_tok_is(&t, "to"))
-		return -1;
-	sql_lex_next(&l, &t);
-	if (t.kind == TOK_STRING && t.len >= 2 && t.p[0] == '\'') {
-		t.p++;
-		t.len -= 2;
-	} else if (t.kind != TOK_WORD) {
-		return -1;
-	}
-	n = t.len < sizeof(v) - 1 ? t.len : sizeof(v) - 1;
-	memcpy(v, t.p, n);
-	v[n] = '\0';
-	if (strcasecmp(v, "on") == 0 || strcasecmp(v, "true") == 0)
+	if ((n == 1 && v[0] == '1'))
 		return 1;
-	if (strcasecmp(v, "off") == 0 || strcasecmp(v, "false") == 0)
+	if ((n == 1 && v[0] == '0'))
+		return 0;
+	for (size_t i = 0; i < 2; i++) {
+		if (n <= strlen(yes[i]) && strncasecmp(v, yes[i], n) == 0)
+			return 1;
+		if (n <= strlen(no[i]) && strncasecmp(v, no[i], n) == 0)
+			return 0;
+	}
+	if (n >= 2 && n <= 2 && strncasecmp(v, "on", n) == 0)
+		return 1;
+	if (n >= 2 && n <= 3 && strncasecmp(v, "off", n) == 0)
 		return 0;
 	return -1;
+}
+
+int
+sql_bool(const char *v)
+{
+	return parse_bool(v, strlen(v));
+}
+
+/* The text of a value token: a word, a number or a plain '...' string. */
+static bool
+value_text(const struct sql_tok *t, char *out, size_t cap)
+{
+	const char *v = t->p;
+	size_t n = t->len, o = 0;
+
+	if (t->kind == TOK_STRING) {
+		if (n < 2 || v[0] != '\'')
+			return false;
+		v++;
+		n -= 2;
+	} else if (t->kind != TOK_WORD && t->kind != TOK_NUMBER) {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (o + 1 >= cap || v[i] == '\\')
+			return false;
+		out[o++] = v[i];
+		if (v[i] == '\'')
+			i++;
+	}
+	out[o] = '\0';
+	return true;
+}
+
+static bool
+lexer_guc(const char *name)
+{
+	return strcmp(name, "standard_conforming_strings") == 0 || strcmp(name, "client_encoding") == 0;
+}
+
+/* SET [SESSION | LOCAL] name {= | TO} value, or SET NAMES value. */
+static enum sql_sets
+set_statement(struct sql_lex *l, struct sql_lexset *ls)
+{
+	struct sql_tok t;
+	char name[SQL_NAME_MAX], v[SQL_NAME_MAX];
+	bool local = false, names;
+
+	if (accept(l, "local"))
+		local = true;
+	else
+		accept(l, "session");
+	sql_lex_next(l, &t);
+	if (!ident_text(&t, name))
+		return SQL_SETS_NONE;
+	names = strcmp(name, "names") == 0;
+	if (!names && !lexer_guc(name))
+		return SQL_SETS_NONE;
+	if (local)
+		return SQL_SETS_UNKNOWN;	/* until the end of the transaction */
+	if (!names) {
+		sql_lex_next(l, &t);
+		if (!sql_tok_is(&t, "=") && !sql_tok_is(&t, "to"))
+			return SQL_SETS_UNKNOWN;
+	}
+	sql_lex_next(l, &t);
+	if (sql_tok_is(&t, "default") || !value_text(&t, v, sizeof(v)))
+		return SQL_SETS_UNKNOWN;
+	sql_lex_next(l, &t);
+	if (t.kind != TOK_END && !sql_tok_is(&t, ";"))
+		return SQL_SETS_UNKNOWN;
+	if (names || strcmp(name, "client_encoding") == 0) {
+		snprintf(ls->encoding, sizeof(ls->encoding), "%s", v);
+		return SQL_SETS_KNOWN;
+	}
+	if ((ls->std = parse_bool(v, strlen(v))) < 0)
+		return SQL_SETS_UNKNOWN;	/* the server refuses it */
+	return SQL_SETS_KNOWN;
+}
+
+enum sql_sets
+sql_lexer_setting(const char *p, size_t len, bool std, struct sql_lexset *ls)
+{
+	struct sql_lex l;
+	struct sql_tok t, prev = { TOK_END, p, 0 };
+	char name[SQL_NAME_MAX];
+
+	ls->std = -1;
+	ls->encoding[0] = '\0';
+	sql_lex_init(&l, p, len, std);
+	sql_lex_next(&l, &t);
+	if (sql_tok_is(&t, "set"))
+		return set_statement(&l, ls);
+	if (sql_tok_is(&t, "reset")) {
+		sql_lex_next(&l, &t);
+		if (!ident_text(&t, name))
+			return SQL_SETS_NONE;
+		return lexer_guc(name) || strcmp(name, "all") == 0 ? SQL_SETS_UNKNOWN : SQL_SETS_NONE;
+	}
+	/* set_config('name', ...) anywhere, and UPDATE pg_settings. */
+	for (; t.kind != TOK_END; prev = t, sql_lex_next(&l, &t)) {
+		if (sql_tok_is(&t, "set_config")) {
+			struct sql_lex at = l;
+			struct sql_tok a;
+			char v[SQL_NAME_MAX];
+
+			if (!accept(&at, "("))
+				continue;
+			sql_lex_next(&at, &a);
+			if (!value_text(&a, v, sizeof(v)) || a.kind != TOK_STRING)
+				return SQL_SETS_UNKNOWN;
+			for (char *c = v; *c; c++)
+				*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+			if (lexer_guc(v))
+				return SQL_SETS_UNKNOWN;
+		} else if (sql_tok_is(&t, "pg_settings") && (sql_tok_is(&prev, "update") ||
+		    sql_tok_is(&prev, "only") || sql_tok_is(&prev, "."))) {
+			return SQL_SETS_UNKNOWN;
+		}
+	}
+	return SQL_SETS_NONE;
+}
+
+bool
+sql_encoding_readable(const char *name)
+{
+	/* Client-only encodings whose second bytes include '\\' and quotes' neighbours. */
+	static const char *const unsafe[] = {
+		"big5", "gbk", "gb18030", "sjis", "shiftjis", "shiftjis2004", "mskanji", "uhc", "johab",
+		"win932", "win936", "win949", "win950", "windows932", "windows936", "windows949",
+		"windows950", "cp932", "cp936", "cp949", "cp950",
+	};
+	char n[32];
+	size_t k = 0;
+
+	/* Compared as the server does: case and punctuation aside. */
+	for (const char *c = name; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')) {
+			if (k + 1 >= sizeof(n))
+				return true;
+			n[k++] = *c;
+		} else if (*c >= 'A' && *c <= 'Z') {
+			if (k + 1 >= sizeof(n))
+				return true;
+			n[k++] = (char)(*c + 32);
+		}
+	}
+	n[k] = '\0';
+	for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++)
+		if (strcmp(n, unsafe[i]) == 0)
+			return false;
+	return true;
 }
 
 /* PostgreSQL 15's keywords that are not unreserved: quote_ident quotes them. */
@@ -574,133 +740,80 @@ cmp_word(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-char *
-sql_quote_ident(char *out, const char *ident)
+int
+sql_quote_ident(struct strbuf *out, const char *ident)
 {
 	bool safe = (ident[0] >= 'a' && ident[0] <= 'z') || ident[0] == '_';
-	char *o = out;
+	int rc = 0;
 
 	for (const char *c = ident; *c && safe; c++)
 		safe = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_';
 	if (safe && bsearch(&ident, reserved, sizeof(reserved) / sizeof(reserved[0]),
 	    sizeof(reserved[0]), cmp_word) != NULL)
 		safe = false;
-	if (safe) {
-		strcpy(out, ident);
-		return out;
-	}
-	*o++ = '"';
+	if (safe)
+		return strbuf_adds(out, ident);
+	rc |= strbuf_add(out, "\"", 1);
 	for (const char *c = ident; *c; c++) {
-		if (*c == '"')
-			*o++ = '"';
-		*o++ = *c;
+		const char *q = strchr(c, '"');
+		size_t n = q ? (size_t)(q - c) + 1 : strlen(c);
+
+		rc |= strbuf_add(out, c, n);
+		if (q)
+			rc |= strbuf_add(out, "\"", 1);
+		c += n - 1;
 	}
-	*o++ = '"';
-	*o = '\0';
-	return out;
+	rc |= strbuf_add(out, "\"", 1);
+	return rc ? -1 : 0;
 }
 
-char *
-sql_quote_qualified(char *out, const char *schema, const char *name)
+int
+sql_quote_qualified(struct strbuf *out, const char *schema, const char *name)
 {
-	char a[2 * SQL_NAME_MAX + 3], b[2 * SQL_NAME_MAX + 3];
-
-	if (schema && *schema)
-		sprintf(out, "%s.%s", sql_quote_ident(a, schema), sql_quote_ident(b, name));
-	else
-		strcpy(out, sql_quote_ident(b, name));
-	return out;
+	if (schema && *schema && (sql_quote_ident(out, schema) != 0 || strbuf_add(out, ".", 1) != 0))
+		return -1;
+	return sql_quote_ident(out, name);
 }
 
-size_t
-sql_meta_name(const char *body, size_t len, const char **name)
+bool
+sql_name_ok(const char *name)
 {
-	size_t n = 1;
-
-	*name = body + 1;
-	if (len < 2)
-		return 0;
-	while (n < len && ((body[n] >= 'a' && body[n] <= 'z') || (body[n] >= 'A' && body[n] <= 'Z') ||
-	    (body[n] >= '0' && body[n] <= '9') || body[n] == '_'))
-		n++;
-	if (n == 1 && body[1] != '\n' && body[1] != '\r' && body[1] != ' ')
-		n = 2;
-	return n - 1;
+	return name[0] != '\0' && strlen(name) < SQL_NAME_MAX;
 }
 
-/* psql's \connect arguments: [-reuse-previous=on] dbname or "dbname='x'". */
-char *
-sql_connect_dbname(const char *body, size_t len)
+bool
+sql_routine_args_ok(const char *args)
 {
-	const char *p = body, *end = body + len;
-	char *out, *o;
+	struct sql_lex l;
+	struct sql_tok t;
+	int depth = 0;
 
-	while (p < end && *p != ' ' && *p != '\t')
-		p++;			/* the command */
-	for (;;) {
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		if (p < end && *p == '-' && end - p > 15 && strncmp(p, "-reuse-previous=", 16) == 0) {
-			while (p < end && *p != ' ' && *p != '\t')
-				p++;
-			continue;
+	/* "(integer, character varying(10), public.mytype[])": names, no more. */
+	sql_lex_init(&l, args, strlen(args), true);
+	if (sql_lex_next(&l, &t) != TOK_OP || !sql_tok_is(&t, "("))
+		return false;
+	depth = 1;
+	while (depth > 0) {
+		switch (sql_lex_next(&l, &t)) {
+		case TOK_WORD:
+		case TOK_QIDENT:
+		case TOK_NUMBER:
+			break;
+		case TOK_OP:
+			if (sql_tok_is(&t, "("))
+				depth++;
+			else if (sql_tok_is(&t, ")"))
+				depth--;
+			else if (!sql_tok_is(&t, ",") && !sql_tok_is(&t, ".") && !sql_tok_is(&t, "[") &&
+			    !sql_tok_is(&t, "]"))
+				return false;
+			break;
+		default:
+			return false;
 		}
-		break;
 	}
-	if ((out = o = calloc(1, len + 1)) == NULL)
-		return NULL;
-	if (p < end && (*p == '"' || *p == '\'')) {
-		char q = *p++;
-
-		while (p < end) {
-			if (*p == q) {
-				if (p + 1 < end && p[1] == q) {
-					*o++ = q;
-					p += 2;
-					continue;
-				}
-				break;
-			}
-			*o++ = *p++;
-		}
-	} else {
-		while (p < end && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-			*o++ = *p++;
-	}
-	*o = '\0';
-	/* A conninfo string: only its dbname is taken. */
-	if (strchr(out, '=') != NULL) {
-		char *errmsg = NULL;
-		PQconninfoOption *opts = PQconninfoParse(out, &errmsg), *x;
-		char *db = NULL;
-
-		PQfreemem(errmsg);
-		for (x = opts; x && x->keyword; x++)
-			if (strcmp(x->keyword, "dbname") == 0 && x->val)
-				db = strdup(x->val);
-		PQconninfoFree(opts);
-		free(out);
-		out = db;
-	}
-	return out;
-}
-
-/* The argument of a meta-command, trimmed. */
-void
-sql_meta_arg(const char *body, size_t len, char *out, size_t cap)
-{
-	const char *p = body, *end = body + len;
-	size_t n = 0;
-
-	while (p < end && *p != ' ' && *p != '\t' && *p != '\n')
-		p++;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	while (p < end && n + 1 < cap)
-		out[n++] = *p++;
-	out[n] = '\0';
+	/* Nothing after the closing parenthesis, not even a comment. */
+	return l.p == l.end;
 }
 
 /* Transaction control in the input, under -1: skipped, or refused. */

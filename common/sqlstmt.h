@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strbuf.h"
+
 enum sql_tok_kind {
 	TOK_END,
 	TOK_WORD,		/* a keyword or unquoted identifier */
@@ -29,6 +31,7 @@ struct sql_tok {
 struct sql_lex {
 	const char *p, *end;
 	bool std;		/* standard_conforming_strings */
+	bool *long_name;	/* set when a name is longer than a name can be, or NULL */
 };
 
 void sql_lex_init(struct sql_lex *l, const char *p, size_t len, bool std);
@@ -37,7 +40,12 @@ enum sql_tok_kind sql_lex_next(struct sql_lex *l, struct sql_tok *t);
 /* A word, case-insensitively; or one punctuation byte. */
 bool sql_tok_is(const struct sql_tok *t, const char *s);
 
-#define SQL_NAME_MAX 256
+/*
+ * Room for one name: PostgreSQL keeps at most NAMEDATALEN - 1 = 63 bytes of
+ * an identifier, and pg_dump writes no longer ones. A longer name in the
+ * input is not taken for a name.
+ */
+#define SQL_NAME_MAX 64
 
 /* A possibly qualified name, as the server would resolve its spelling. */
 struct sql_name {
@@ -69,6 +77,7 @@ struct sql_stmt {
 	bool has_obj;
 	struct sql_name obj;	/* the index, constraint or trigger it creates */
 	bool partitioned;	/* CREATE TABLE ... PARTITION BY: holds no rows itself */
+	bool long_name;		/* a name in it is longer than SQL_NAME_MAX - 1 bytes */
 };
 
 /* Describe the statement text p..len. */
@@ -84,30 +93,47 @@ bool sql_insert_rows(const char *p, size_t len, bool std, uint64_t *rows);
 /* COPY ... FROM stdin (data follows in the input). */
 bool sql_is_copy_from_stdin(const char *p, size_t len, bool std);
 
-/* SET standard_conforming_strings: 1 on, 0 off, -1 not such a statement. */
-int sql_set_std_strings(const char *p, size_t len, bool std);
+/*
+ * Whether a statement changes how the rest of the script is read: the
+ * server's standard_conforming_strings or client_encoding. KNOWN: ls says
+ * to what (std -1 and encoding "" for what it leaves alone); UNKNOWN: it may
+ * change them in a way only the server can tell (RESET, SET ... DEFAULT,
+ * SET LOCAL, set_config, UPDATE pg_settings).
+ */
+enum sql_sets { SQL_SETS_NONE, SQL_SETS_KNOWN, SQL_SETS_UNKNOWN };
+
+struct sql_lexset {
+	int std;			/* 1 on, 0 off, -1 not changed */
+	char encoding[SQL_NAME_MAX];	/* the new client_encoding, or "" */
+};
+
+enum sql_sets sql_lexer_setting(const char *p, size_t len, bool std, struct sql_lexset *ls);
 
 /*
- * Write ident quoted as PostgreSQL's quote_ident() would into out (size at
- * least 2 * strlen + 3). Returns out.
+ * Whether a script in client encoding name can be read a byte at a time:
+ * false for the client-only encodings whose second bytes include '\'
+ * (BIG5, GBK, GB18030, SJIS, SHIFT_JIS_2004, UHC, JOHAB).
  */
-char *sql_quote_ident(char *out, const char *ident);
+bool sql_encoding_readable(const char *name);
 
-/* [SCHEMA.]NAME quoted: out has room for 4 * SQL_NAME_MAX + 8 bytes. */
-char *sql_quote_qualified(char *out, const char *schema, const char *name);
+/* A boolean as the server and psql read one (on, off, true, no, 1, ...): 1, 0, or -1. */
+int sql_bool(const char *v);
 
-/* The meta-command's name: "connect" for "\connect foo" or "\c foo". */
-size_t sql_meta_name(const char *body, size_t len, const char **name);
+/* Append ident quoted as PostgreSQL's quote_ident() would. 0, or -1 when out of memory. */
+int sql_quote_ident(struct strbuf *out, const char *ident);
 
-/* A meta-command's argument, trimmed, into out (cut to cap). */
-void sql_meta_arg(const char *body, size_t len, char *out, size_t cap);
+/* Append [SCHEMA.]NAME, each part quoted. 0 or -1. */
+int sql_quote_qualified(struct strbuf *out, const char *schema, const char *name);
+
+/* A name PostgreSQL can hold: not empty, at most SQL_NAME_MAX - 1 bytes. */
+bool sql_name_ok(const char *name);
 
 /*
- * The database of psql's \connect [-reuse-previous=on] DBNAME or
- * "dbname='x'" (a conninfo string: its dbname). malloc'd; NULL when out
- * of memory or when a conninfo string names no database.
+ * A routine's argument list as pg_dump names it in a TOC entry,
+ * "(integer, character varying, public.t[])": type names, commas, dots,
+ * brackets and parentheses only, and nothing after the last ")".
  */
-char *sql_connect_dbname(const char *body, size_t len);
+bool sql_routine_args_ok(const char *args);
 
 /* Transaction control: 1 BEGIN/START/COMMIT/END, -1 ROLLBACK/ABORT/PREPARE TRANSACTION, 0 other. */
 int sql_txn_control(const char *p, size_t len);

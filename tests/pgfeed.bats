@@ -1147,3 +1147,309 @@ not_sql() {
 	assert_err_line 'pgfeed: WARNING:  careful'
 	assert_output ""
 }
+
+# ---------------------------------------------------------------------------
+# Hostile dumps: under -1 nothing is committed unless all of it is, nothing
+# from the input reaches the server but one statement at a time, and no
+# meta-command passes that pgfeed does not understand (nor into --emit).
+
+# hostile_single LINE...: pgfeed -1 of "CREATE TABLE before_h" LINE...
+# "CREATE TABLE after_h" exits 1 and neither table exists.
+hostile_single() {
+	local db
+	HOSTILE_N=$((${HOSTILE_N:-0} + 1))
+	db=$(newdb "hostile$HOSTILE_N")
+	{ echo 'CREATE TABLE before_h (x integer);'; printf '%s\n' "$@"; echo 'CREATE TABLE after_h (x integer);'; } >"$T/h.sql"
+	run --separate-stderr pgfeed -1 -f "$T/h.sql" "dbname=$db"
+	assert_status 1
+	run q "SELECT to_regclass('public.before_h') IS NULL AND to_regclass('public.after_h') IS NULL" "$db"
+	assert_output t
+	HOSTILE_DB=$db
+}
+
+@test "pgfeed -1: \\encoding with SQL in its argument is refused at its line; nothing is committed" {
+	hostile_single "\\encoding UTF8'; COMMIT; SET client_encoding TO 'UTF8"
+	run -1 --separate-stderr pgfeed -1 -f "$T/h.sql" "dbname=$HOSTILE_DB"
+	assert_stderr_has "line 2: refusing \\encoding"
+}
+
+@test "pgfeed -1: \\encoding of an encoding whose bytes hold backslashes (SJIS, BIG5, GBK) is refused" {
+	local e
+	for e in SJIS BIG5 GBK GB18030 UHC; do
+		hostile_single "\\encoding $e"
+		run -1 --separate-stderr pgfeed -1 -f "$T/h.sql" "dbname=$HOSTILE_DB"
+		assert_stderr_has "line 2: refusing \\encoding"
+		assert_stderr_has "backslash"
+	done
+}
+
+@test "pgfeed: SET client_encoding to SJIS is followed from the server and refused before the next statement" {
+	local db
+	db=$(newdb sjis)
+	printf '%s\n' "SET client_encoding = 'SJIS';" "SELECT 'x\\'; COMMIT; CREATE TABLE sjis_made (x integer); --';" >"$T/sjis.sql"
+	run --separate-stderr pgfeed -1 -f "$T/sjis.sql" "dbname=$db"
+	assert_status 1
+	assert_stderr_has "SJIS"
+	run q "SELECT to_regclass('public.sjis_made') IS NULL" "$db"
+	assert_output t
+}
+
+@test "pgfeed -1: every way to set standard_conforming_strings off is read as the server reads it" {
+	local db set n=0
+	# With the setting off, 'a\'; COMMIT; ...' is one string to the server;
+	# a reader that thought it on would see a COMMIT and a statement.
+	for set in "SET standard_conforming_strings = 'off';" "SET standard_conforming_strings TO no;" \
+		"SET standard_conforming_strings = 0;" "SET standard_conforming_strings = of;" \
+		"SELECT pg_catalog.set_config('standard_conforming_strings', 'off', false);" \
+		"SET SESSION standard_conforming_strings = false;"; do
+		n=$((n + 1))
+		db=$(newdb "scs$n")
+		printf '%s\n' 'CREATE TABLE t (v text);' "$set" \
+			"INSERT INTO t VALUES ('a\\'; COMMIT; CREATE TABLE scs_made (x integer); --');" >"$T/scs.sql"
+		run --separate-stderr pgfeed -1 -f "$T/scs.sql" "dbname=$db"
+		assert_status 0
+		run q "SELECT to_regclass('public.scs_made') IS NULL AND (SELECT count(*) FROM t) = 1" "$db"
+		assert_output t
+	done
+}
+
+@test "pgfeed -1: RESET, SET TO DEFAULT and RESET ALL of standard_conforming_strings follow the server" {
+	local db set n=0
+	for set in "RESET standard_conforming_strings;" "SET standard_conforming_strings TO DEFAULT;" "RESET ALL;"; do
+		n=$((n + 1))
+		db=$(newdb "scsreset$n")
+		# off, then back to the server's default (on): a backslash is then plain text
+		printf '%s\n' 'CREATE TABLE t (v text);' "SET standard_conforming_strings = off;" "$set" \
+			"INSERT INTO t VALUES ('a\\');" "INSERT INTO t VALUES ('b');" >"$T/scs.sql"
+		run --separate-stderr pgfeed -1 -f "$T/scs.sql" "dbname=$db"
+		assert_status 0
+		run q "SELECT string_agg(v, ',' ORDER BY v) FROM t" "$db"
+		assert_output 'a\,b'
+	done
+}
+
+@test "pgfeed -1: a transaction ended by the input is an error naming the line: changes were committed, no rollback claimed" {
+	local db
+	db=$(newdb txnend)
+	printf '%s\n' 'CREATE TABLE a (x integer);' 'COMMIT' 'CREATE TABLE b (x integer);' >"$T/raw.sql"
+	run --separate-stderr feedraw "dbname=$db" <"$T/raw.sql"
+	assert_status 1
+	assert_stderr_has "line 2"
+	assert_stderr_has "the single transaction was ended at line 2"
+	assert_stderr_has "changes were committed"
+	refute_stderr_has "nothing was committed"
+	# what the message says is what happened: line 1 is committed, line 3 is not
+	run q "SELECT to_regclass('public.a') IS NOT NULL AND to_regclass('public.b') IS NULL" "$db"
+	assert_output t
+}
+
+@test "pgfeed -1: ROLLBACK or PREPARE TRANSACTION in the input is refused before it is sent" {
+	local s
+	for s in 'ROLLBACK;' '/* x */ abort;' "PREPARE TRANSACTION 'p';" 'ROLLBACK TO SAVEPOINT s;'; do
+		hostile_single "$s"
+		run -1 --separate-stderr pgfeed -1 -f "$T/h.sql" "dbname=$HOSTILE_DB"
+		assert_stderr_has "line 2: refusing"
+	done
+}
+
+@test "pgfeed: one statement per protocol message, for the statements run alone (VACUUM, ALTER TYPE...) too" {
+	local db line n=0
+	# What the reader takes for one statement never reaches the server as
+	# several: the server refuses a message with two, COMMIT among them.
+	for line in 'CREATE TABLE y (x integer); COMMIT; CREATE TABLE z (x integer)' \
+		'VACUUM; COMMIT; CREATE TABLE z (x integer)' 'ALTER TYPE t ADD VALUE $$b$$; COMMIT; CREATE TABLE z (x integer)'; do
+		n=$((n + 1))
+		db=$(newdb "onemsg$n")
+		printf '%s\n' "$line" >"$T/raw.sql"
+		run --separate-stderr feedraw "dbname=$db" <"$T/raw.sql"
+		assert_status 1
+		assert_stderr_has "cannot insert multiple commands into a prepared statement"
+		run q "SELECT to_regclass('public.z') IS NULL AND to_regclass('public.y') IS NULL" "$db"
+		assert_output t
+	done
+}
+
+@test "pgfeed --clean: a TOC comment whose name holds SQL is quoted into the DROP, never run" {
+	local db
+	db=$(newdb cleanq)
+	q 'CREATE TABLE keep_me (x integer)' "$db" >/dev/null
+	cat >"$T/clean.sql" <<-'SQL'
+	--
+	-- Name: x; DROP TABLE keep_me; --; Type: TABLE; Schema: public; Owner: alice
+	--
+
+	CREATE TABLE public.made (x integer);
+	SQL
+	run --separate-stderr pgfeed -c -f "$T/clean.sql" "dbname=$db"
+	run q "SELECT to_regclass('public.keep_me') IS NOT NULL" "$db"
+	assert_output t
+}
+
+@test "pgfeed --clean: a FUNCTION entry whose arguments hold SQL is refused with its line; nothing is dropped" {
+	local db
+	db=$(newdb cleanf)
+	q 'CREATE TABLE keep_me (x integer)' "$db" >/dev/null
+	cat >"$T/clean.sql" <<-'SQL'
+	--
+	-- Name: f(integer); DROP TABLE keep_me; SELECT (1); Type: FUNCTION; Schema: public; Owner: alice
+	--
+
+	CREATE FUNCTION public.f(integer) RETURNS integer LANGUAGE sql AS 'SELECT 1';
+	SQL
+	run --separate-stderr pgfeed -c -f "$T/clean.sql" "dbname=$db"
+	assert_status 1
+	assert_stderr_has "line 2: --clean: refusing to drop FUNCTION"
+	run q "SELECT to_regclass('public.keep_me') IS NOT NULL" "$db"
+	assert_output t
+	run --separate-stderr pgfeed --emit -c -f "$T/clean.sql"
+	assert_status 1
+	# only in the comment it came from
+	run grep -v '^--' <<<"$output"
+	refute_output --partial "DROP TABLE keep_me"
+}
+
+@test "pgfeed --clean, --emit --into and pgcount --dump: names longer than 63 bytes are refused, never overflow" {
+	local long db
+	long=$(printf 's%.0s' {1..400})
+	db=$(newdb longname)
+	printf -- '--\n-- Name: t; Type: TABLE; Schema: %s; Owner: alice\n--\n\nCREATE TABLE %s.t (x integer);\n' \
+		"$long" "$long" >"$T/long.sql"
+	run --separate-stderr pgfeed -c -f "$T/long.sql" "dbname=$db"
+	assert_status 1
+	assert_stderr_has "longer than 63 bytes"
+	run --separate-stderr pgcount --dump "$T/long.sql"
+	assert_status 1
+	assert_stderr_has "longer than 63 bytes"
+	run --separate-stderr pgfeed --emit -t public.users --into "$long" -f "$F"
+	assert_status 2
+	assert_stderr_has "63 bytes"
+	run --separate-stderr pgfeed --emit -t public.users --into "public.$long" -f "$F"
+	assert_status 2
+}
+
+@test "pgfeed --into a name that must be quoted restores into exactly that name" {
+	local db
+	db=$(newdb intoq fixture)
+	run --separate-stderr pgfeed -a -t public.users --into 'public."x""; DROP TABLE users; --"' -f "$F" "dbname=$db"
+	run q "SELECT to_regclass('public.users') IS NOT NULL" "$db"
+	assert_output t
+}
+
+@test "pgfeed: empty input, or a 20-byte gzip of nothing, is an error (exit 1) unless --allow-empty" {
+	local db
+	db=$(newdb empty)
+	run --separate-stderr pgfeed -1 "dbname=$db" </dev/null
+	assert_status 1
+	assert_stderr_has "no SQL statement in the input"
+	gzip -c </dev/null >"$T/empty.sql.gz"
+	[ "$(stat -c %s "$T/empty.sql.gz")" -eq 20 ] || fail "gzip of nothing is not 20 bytes"
+	run --separate-stderr bash -c 'gzcat-verify <"$1" | pgfeed -1 "$2"' _ "$T/empty.sql.gz" "dbname=$db"
+	assert_status 1
+	assert_stderr_has "no SQL statement in the input"
+	printf -- '-- only a comment\n\n' >"$T/comment.sql"
+	run --separate-stderr pgfeed -f "$T/comment.sql" "dbname=$db"
+	assert_status 1
+	run --separate-stderr pgfeed --allow-empty -1 "dbname=$db" </dev/null
+	assert_status 0
+}
+
+@test "pgfeed and pgcount --dump: a dump cut right after \\restrict KEY is truncated, exit 1" {
+	local db
+	db=$(newdb cutrestrict)
+	# pg_dump 17.6, 16.10, 15.14 and later begin a dump with \restrict KEY
+	printf '%s\n' '\restrict Ab12' >"$T/cut.sql"
+	run --separate-stderr pgfeed -1 -f "$T/cut.sql" "dbname=$db"
+	assert_status 1
+	{ echo '\restrict Ab12'; fixture_unrestrict <"$F"; } >"$T/cut.sql"
+	run --separate-stderr pgfeed -1 -f "$T/cut.sql" "dbname=$db"
+	assert_status 1
+	assert_stderr_has 'unrestrict'
+	run --separate-stderr pgcount --dump "$T/cut.sql"
+	assert_status 1
+	assert_stderr_has "truncated"
+	run --separate-stderr pgcount --dump </dev/null
+	assert_status 1
+	assert_stderr_has "no SQL statement in the input"
+}
+
+# meta_line_refused LINE: a script with LINE as line 2 is refused at line 2,
+# exit 1, the shell command in it does not run, and --emit writes nothing of it.
+meta_line_refused() {
+	local db
+	META_N=$((${META_N:-0} + 1))
+	db=$(newdb "metaline$META_N")
+	printf '%s\n' 'CREATE TABLE before_meta (x integer);' "$1" 'CREATE TABLE after_meta (x integer);' >"$T/meta.sql"
+	run --separate-stderr pgfeed -f "$T/meta.sql" "dbname=$db"
+	assert_status 1
+	assert_stderr_has "line 2: refusing"
+	[ ! -e "$T/pwned" ] || fail "the shell command ran"
+	run q "SELECT to_regclass('public.after_meta') IS NULL" "$db"
+	assert_output t
+	run --separate-stderr pgfeed --emit -f "$T/meta.sql"
+	assert_status 1
+	refute_output --partial 'pwned'
+}
+
+@test "pgfeed: every backslash command on a meta line is checked: \\set ON_ERROR_STOP on \\! cmd is refused" {
+	meta_line_refused "\\set ON_ERROR_STOP on \\! touch $T/pwned"
+}
+
+@test "pgfeed: \\connect db \\! cmd is refused, and so is \\connect with a conninfo naming more than a database" {
+	meta_line_refused "\\connect postgres \\! touch $T/pwned"
+	meta_line_refused "\\connect 'dbname=postgres host=/tmp/pwned'"
+}
+
+@test "pgfeed: \\restrict K \\! cmd is refused" {
+	meta_line_refused "\\restrict abc \\! touch $T/pwned"
+}
+
+@test "pgfeed: a meta line with backquotes or a :variable is refused" {
+	meta_line_refused "\\set ON_ERROR_STOP \`touch $T/pwned\`"
+	meta_line_refused "\\connect :pwned"
+	meta_line_refused "\\set ON_ERROR_STOP on \\\\ SELECT 'pwned';"
+}
+
+@test "pgfeed: text after COPY ... FROM stdin; on its line is refused, and never written by --emit" {
+	local db
+	db=$(newdb copytail)
+	printf '%s\n' 'CREATE TABLE t (x integer);' "COPY t FROM stdin; \\! touch $T/pwned" '1' '\.' >"$T/copy.sql"
+	run --separate-stderr pgfeed -f "$T/copy.sql" "dbname=$db"
+	assert_status 1
+	assert_stderr_has "line 2"
+	assert_stderr_has "after COPY"
+	run q "SELECT count(*) FROM t" "$db"
+	assert_output 0
+	run --separate-stderr pgfeed --emit -f "$T/copy.sql"
+	assert_status 1
+	refute_output --partial 'pwned'
+	[ ! -e "$T/pwned" ] || fail "the shell command ran"
+}
+
+@test "pgfeed: a NUL byte anywhere in the input is refused with its line" {
+	local db
+	db=$(newdb nul)
+	# past the first bytes, which are checked for binary data (exit 2)
+	{ printf 'CREATE TABLE t (x integer);\n'; printf -- '-- %0600d\n' 0; printf -- '-- a\0\nSELECT 1;\n'; } >"$T/nul.sql"
+	run --separate-stderr pgfeed -1 -f "$T/nul.sql" "dbname=$db"
+	assert_status 1
+	assert_stderr_has "line 4: a NUL byte"
+	run q "SELECT to_regclass('public.t') IS NULL" "$db"
+	assert_output t
+	printf 'CREATE TABLE t (x integer);\n\0' >"$T/nul.sql"
+	run --separate-stderr pgfeed -1 -f "$T/nul.sql" "dbname=$db"
+	assert_status 2
+	run q "SELECT to_regclass('public.t') IS NULL" "$db"
+	assert_output t
+}
+
+@test "pgfeed: a password in a connection URI is never printed, whatever the error" {
+	run --separate-stderr pgfeed 'postgresql://u:s3cretpw@127.0.0.1:1/db?badopt=1' </dev/null
+	assert_failure
+	refute_stderr_has "s3cretpw"
+	run --separate-stderr pgfeed 'postgresql://u:s3cretpw@127.0.0.1:1/db' <"$F"
+	assert_failure
+	refute_stderr_has "s3cretpw"
+	run --separate-stderr pgfeed 'host=127.0.0.1 port=1 password=s3cretpw user=u' <"$F"
+	assert_failure
+	refute_stderr_has "s3cretpw"
+}

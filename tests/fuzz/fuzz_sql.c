@@ -1,12 +1,14 @@
 /*
  * libFuzzer target for the SQL reader and the statement analysis: no crash,
- * and the items' texts always add up to the input.
+ * the items' texts always add up to the input, and every meta-command line
+ * parses without a crash.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "sqlmeta.h"
 #include "sqlread.h"
 #include "sqlstmt.h"
 
@@ -45,10 +47,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				sql_insert_rows(it.body, it.body_len, sqlr_std_strings(r), &rows);
 		}
 		if (it.kind == SQL_META) {
-			const char *name;
+			struct sql_meta m;
+			const char *why;
 
-			sql_meta_name(it.body, it.body_len, &name);
+			sql_meta_parse(it.body, it.body_len, &m, &why);
+			/* names point into the line; arguments are strings */
+			for (size_t i = 0; i < m.n; i++) {
+				if (m.cmd[i].name < it.body ||
+				    m.cmd[i].name + m.cmd[i].name_len > it.body + it.body_len ||
+				    m.cmd[i].nargs > SQL_META_ARGS)
+					abort();
+				for (size_t j = 0; j < m.cmd[i].nargs; j++)
+					if (m.cmd[i].arg[j] == NULL)
+						abort();
+			}
+			sql_meta_free(&m);
 		}
+		if (it.kind == SQL_BAD && (it.why == NULL || *it.why == '\0'))
+			abort();
 		if (it.kind == SQL_TOC && (it.toc == NULL || it.toc->name == NULL))
 			abort();
 	} while (it.kind != SQL_END);

@@ -15,6 +15,12 @@ assert_status() {
 stderr: $stderr"
 }
 
+# refute_stderr_has TEXT: stderr (of run --separate-stderr) does not contain TEXT.
+refute_stderr_has() {
+	[[ $stderr != *"$1"* ]] || fail "stderr contains: $1
+stderr: $stderr"
+}
+
 # assert_stderr_has TEXT: stderr (of run --separate-stderr) contains TEXT.
 assert_stderr_has() {
 	[[ $stderr == *"$1"* ]] || fail "stderr does not contain: $1

@@ -4,11 +4,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sqlmeta.h"
 #include "sqlread.h"
 #include "sqlstmt.h"
+#include "strbuf.h"
 #include "tap.h"
 
-static const char *const kinds[] = { "END", "BLANK", "TOC", "STMT", "META", "COPY", "COPYEND" };
+static const char *const kinds[] = { "END", "BLANK", "TOC", "STMT", "META", "COPY", "COPYEND", "BAD" };
 
 /*
  * Read input through a reader with buffer size bufsize and describe the
@@ -16,18 +18,18 @@ static const char *const kinds[] = { "END", "BLANK", "TOC", "STMT", "META", "COP
  * checks that the texts put together give back the input.
  */
 static char *
-describe(const char *input, size_t bufsize, int *intact)
+describe_len(const char *input, size_t len, size_t bufsize, int *intact)
 {
 	FILE *f = tmpfile();
 	struct sqlr *r;
 	struct sql_item it;
 	static char out[1 << 16];
-	char *back = malloc(strlen(input) + 1);
+	char *back = malloc(len + 1);
 	size_t blen = 0, olen = 0;
 	enum sql_kind last = SQL_END;
 	int mid = 0;
 
-	fputs(input, f);
+	fwrite(input, 1, len, f);
 	fflush(f);
 	rewind(f);
 	r = sqlr_new(fileno(f), bufsize);
@@ -58,17 +60,34 @@ describe(const char *input, size_t bufsize, int *intact)
 			olen += (size_t)snprintf(out + olen, sizeof(out) - olen, " [copy]");
 		if (it.kind == SQL_STMT && it.incomplete)
 			olen += (size_t)snprintf(out + olen, sizeof(out) - olen, " [incomplete]");
+		if (it.kind == SQL_BAD)
+			olen += (size_t)snprintf(out + olen, sizeof(out) - olen, ":%s", it.why);
 		if (it.kind == SQL_META && it.midstmt)
 			olen += (size_t)snprintf(out + olen, sizeof(out) - olen, " [mid]");
 		if (it.kind == SQL_END)
 			break;
 	}
 	/* A command inside a statement comes out before the statement. */
-	*intact = blen == strlen(input) && (mid || memcmp(back, input, blen) == 0);
+	*intact = blen == len && (mid || memcmp(back, input, blen) == 0);
 	free(back);
 	sqlr_free(r);
 	fclose(f);
 	return out;
+}
+
+static char *
+describe(const char *input, size_t bufsize, int *intact)
+{
+	return describe_len(input, strlen(input), bufsize, intact);
+}
+
+/* The items of len bytes of input (NUL bytes included). */
+static const char *
+describe_n(const char *input, size_t len, size_t bufsize)
+{
+	int intact;
+
+	return describe_len(input, len, bufsize, &intact);
 }
 
 /* The items of input, the same whatever the buffer size. */
@@ -269,24 +288,210 @@ test_stmt(void)
 	ok(sql_is_copy_from_stdin("COPY t FROM STDIN;", 18, true), "COPY FROM STDIN");
 	ok(!sql_is_copy_from_stdin("COPY (SELECT 'from stdin') TO stdout;", 37, true),
 	    "COPY TO with a string saying from stdin");
-	is_int(sql_set_std_strings("SET standard_conforming_strings = 'off';", 41, true), 0, "SET ... 'off'");
-	is_int(sql_set_std_strings("SET standard_conforming_strings TO on;", 37, true), 1, "SET ... TO on");
-	is_int(sql_set_std_strings("SET client_encoding = 'UTF8';", 29, true), -1, "another SET");
+}
+
+/* What sql_lexer_setting() makes of one statement, as "KIND std encoding". */
+static const char *
+setting(const char *sql)
+{
+	static char out[128];
+	struct sql_lexset ls;
+	enum sql_sets k = sql_lexer_setting(sql, strlen(sql), true, &ls);
+
+	if (k == SQL_SETS_NONE)
+		return "NONE";
+	if (k == SQL_SETS_UNKNOWN)
+		return "UNKNOWN";
+	snprintf(out, sizeof(out), "KNOWN %d %s", ls.std, *ls.encoding ? ls.encoding : "-");
+	return out;
+}
+
+static void
+test_settings(void)
+{
+	is_str(setting("SET standard_conforming_strings = 'off';"), "KNOWN 0 -", "SET ... 'off'");
+	is_str(setting("SET standard_conforming_strings TO on;"), "KNOWN 1 -", "SET ... TO on");
+	is_str(setting("SET standard_conforming_strings = yes;"), "KNOWN 1 -", "yes is on, as the server reads it");
+	is_str(setting("SET standard_conforming_strings = 1;"), "KNOWN 1 -", "1 is on");
+	is_str(setting("SET standard_conforming_strings = '0';"), "KNOWN 0 -", "'0' is off");
+	is_str(setting("set STANDARD_CONFORMING_STRINGS=of;"), "KNOWN 0 -", "a prefix of off is off");
+	is_str(setting("SET standard_conforming_strings = o;"), "UNKNOWN", "o is neither: the server decides");
+	is_str(setting("SET standard_conforming_strings TO DEFAULT;"), "UNKNOWN", "TO DEFAULT is the server's to say");
+	is_str(setting("RESET standard_conforming_strings;"), "UNKNOWN", "RESET");
+	is_str(setting("RESET ALL;"), "UNKNOWN", "RESET ALL");
+	is_str(setting("SET LOCAL standard_conforming_strings = off;"), "UNKNOWN", "SET LOCAL");
+	is_str(setting("SELECT set_config('standard_conforming_strings', 'off', false);"), "UNKNOWN",
+	    "set_config()");
+	is_str(setting("SELECT pg_catalog.set_config('search_path', '', false);"), "NONE",
+	    "set_config() of another setting, by name");
+	is_str(setting("SELECT set_config(name, 'off', false) FROM t;"), "UNKNOWN",
+	    "set_config() of a setting not named by a literal");
+	is_str(setting("UPDATE pg_settings SET setting = 'off' WHERE name = 'standard_conforming_strings';"),
+	    "UNKNOWN", "UPDATE pg_settings");
+	is_str(setting("SET client_encoding = 'UTF8';"), "KNOWN -1 UTF8", "SET client_encoding");
+	is_str(setting("SET NAMES 'LATIN1';"), "KNOWN -1 LATIN1", "SET NAMES");
+	is_str(setting("SET search_path = '';"), "NONE", "another SET");
+	is_str(setting("SELECT 'set_config';"), "NONE", "a string naming set_config is not a call");
+	is_int(sql_bool("ON"), 1, "ON");
+	is_int(sql_bool("fa"), 0, "fa");
+	is_int(sql_bool("o"), -1, "o");
+	is_int(sql_bool(""), -1, "empty");
+	ok(sql_encoding_readable("UTF8"), "UTF8 can be read");
+	ok(sql_encoding_readable("latin1"), "LATIN1 can be read");
+	ok(!sql_encoding_readable("SJIS"), "SJIS cannot");
+	ok(!sql_encoding_readable("big5"), "BIG5 cannot");
+	ok(!sql_encoding_readable("GBK"), "GBK cannot");
+	ok(!sql_encoding_readable("gb18030"), "GB18030 cannot");
+	ok(!sql_encoding_readable("UHC"), "UHC cannot");
+	ok(!sql_encoding_readable("Shift_JIS_2004"), "SHIFT_JIS_2004 cannot");
+	ok(!sql_encoding_readable("WIN932"), "WIN932 (SJIS) cannot");
+	ok(!sql_encoding_readable("WIN936"), "WIN936 (GBK) cannot");
+}
+
+static void
+test_lexer(void)
+{
+	split("SELECT 1; -- c\rSELECT 2;\n", "STMT@1:SELECT 1; | STMT@1:SELECT 2; | BLANK@1",
+	    "a line comment ends at CR, as the server's lexer ends it");
+	split("SET standard_conforming_strings = off;\nSELECT b'\\'; SELECT 2;\n",
+	    "STMT@1:SET standard_conforming_strings = off; | STMT@2:SELECT b'\\'; | "
+	    "STMT@2:SELECT 2; | BLANK@2",
+	    "b'' strings take no backslash escapes, whatever the setting");
+	split("SET standard_conforming_strings = off;\nSELECT x'\\'; SELECT 2;\n",
+	    "STMT@1:SET standard_conforming_strings = off; | STMT@2:SELECT x'\\'; | "
+	    "STMT@2:SELECT 2; | BLANK@2",
+	    "x'' strings take no backslash escapes");
+	split("SET standard_conforming_strings = off;\nSELECT U&'\\'; SELECT 2;\n",
+	    "STMT@1:SET standard_conforming_strings = off; | STMT@2:SELECT U&'\\'; | "
+	    "STMT@2:SELECT 2; | BLANK@2",
+	    "U&'' strings take no backslash escapes");
+	split("SELECT 1$a$; SELECT 2;$a$;\n", "STMT@1:SELECT 1$a$; SELECT 2;$a$; | BLANK@1",
+	    "a number does not swallow the $ of a dollar quote");
+}
+
+static void
+test_bad(void)
+{
+	static const char nul[] = "SELECT 1;\nSELECT '\0'; COMMIT;\n";
+
+	static const char nulcomment[] = "-- x\0\nSELECT '\n\\! id\n';\n";
+	static const char nulcopy[] = "COPY t FROM stdin;\n1\0\n\\.\n";
+
+	ok(strstr(describe_n(nul, sizeof(nul) - 1, 64), "BAD@2:") != NULL,
+	    "a NUL byte in a statement is never passed on");
+	ok(strncmp(describe_n(nulcomment, sizeof(nulcomment) - 1, 64), "BAD@", 4) == 0,
+	    "a NUL byte in a comment is refused (psql would join the next line to it)");
+	ok(strstr(describe_n(nulcopy, sizeof(nulcopy) - 1, 64), "BAD@2") != NULL,
+	    "a NUL byte in COPY data is refused");
+	split("COPY t FROM stdin; SELECT 1;\n1\n\\.\n",
+	    "STMT@1:COPY t FROM stdin; [copy] | BAD@1:text after COPY ... FROM stdin; on its line "
+	    "(psql would run it after the data) | COPY@2 | COPYEND@3",
+	    "text after COPY FROM stdin on its line is refused");
+	split("COPY t FROM stdin;  -- data follows\n1\n\\.\n",
+	    "STMT@1:COPY t FROM stdin; [copy] | BLANK@1 | COPY@2 | COPYEND@3",
+	    "a comment after COPY FROM stdin is fine");
+}
+
+/* A meta-command line as the parser sees it: "name(arg,arg) name(...)" or "REFUSED: why". */
+static const char *
+meta(const char *line)
+{
+	static char out[1024];
+	struct sql_meta m;
+	const char *why = NULL;
+	size_t n = 0;
+
+	if (sql_meta_parse(line, strlen(line), &m, &why) != 0) {
+		snprintf(out, sizeof(out), "REFUSED: %s", why ? why : "?");
+		sql_meta_free(&m);
+		return out;
+	}
+	out[0] = '\0';
+	for (size_t i = 0; i < m.n; i++) {
+		const struct sql_meta_cmd *c = &m.cmd[i];
+
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%.*s(", i ? " " : "",
+		    (int)c->name_len, c->name);
+		for (size_t j = 0; j < c->nargs; j++)
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s%s", j ? "," : "",
+			    c->dquoted[j] ? "\"" : "", c->arg[j]);
+		n += (size_t)snprintf(out + n, sizeof(out) - n, ")");
+	}
+	sql_meta_free(&m);
+	return out;
+}
+
+static void
+test_metaparse(void)
+{
+	is_str(meta("\\connect foo\n"), "connect(foo)", "one command");
+	is_str(meta("\\set ON_ERROR_STOP on \\! rm -rf /\n"), "set(ON_ERROR_STOP,on) !(rm,-rf,/)",
+	    "every backslash starts a command: \\! is seen");
+	is_str(meta("\\connect db\\! cmd"), "connect(db) !(cmd)", "a backslash inside a word starts one too");
+	is_str(meta("\\restrict K \\! cmd"), "restrict(K) !(cmd)", "after \\restrict too");
+	is_str(meta("\\connect 'a b' x'y'z\n"), "connect(a b,xyz)", "quoted parts join their word");
+	is_str(meta("\\connect 'it''s' 'a\\tb'"), "connect(it's,a\tb)", "psql's escapes in '...'");
+	is_str(meta("\\connect \"My DB\""), "connect(\"My DB)", "\"...\" is dequoted, and flagged");
+	is_str(meta("\\connect 'x \\! y'"), "connect(x ! y)", "a backslash in quotes is an escape, not a command");
+	ok(strncmp(meta("\\set x 1 \\\\ SELECT 1;"), "REFUSED", 7) == 0, "\\\\ then SQL is refused");
+	is_str(meta("\\set x 1 \\\\  \n"), "set(x,1)", "\\\\ then blanks is nothing more");
+	ok(strncmp(meta("\\set x `id`"), "REFUSED", 7) == 0, "backquotes are refused");
+	ok(strncmp(meta("\\connect :db"), "REFUSED", 7) == 0, ":var is refused");
+	ok(strncmp(meta("\\connect :'db'"), "REFUSED", 7) == 0, ":'var' is refused");
+	ok(strncmp(meta("\\connect :\"db\""), "REFUSED", 7) == 0, ":\"var\" is refused");
+	ok(strncmp(meta("\\connect 'open"), "REFUSED", 7) == 0, "an unclosed quote is refused");
+	ok(strncmp(meta("\\a \\a \\a \\a \\a \\a \\a \\a \\a"), "REFUSED", 7) == 0,
+	    "more commands than a line may hold are refused");
+	ok(strncmp(meta("\\connect a b c d e"), "REFUSED", 7) == 0,
+	    "more arguments than a command may take are refused");
+}
+
+static const char *
+quoted(const char *schema, const char *name)
+{
+	static char out[1024];
+	struct strbuf b = { 0 };
+
+	if ((schema ? sql_quote_qualified(&b, schema, name) : sql_quote_ident(&b, name)) != 0)
+		snprintf(out, sizeof(out), "ERROR");
+	else
+		snprintf(out, sizeof(out), "%s", strbuf_str(&b));
+	strbuf_free(&b);
+	return out;
 }
 
 static void
 test_quote(void)
 {
-	char buf[64];
+	char longname[300];
 
-	is_str(sql_quote_ident(buf, "users"), "users", "plain names are bare");
-	is_str(sql_quote_ident(buf, "Users"), "\"Users\"", "capitals are quoted");
-	is_str(sql_quote_ident(buf, "my table"), "\"my table\"", "spaces are quoted");
-	is_str(sql_quote_ident(buf, "a\"b"), "\"a\"\"b\"", "quotes are doubled");
-	is_str(sql_quote_ident(buf, "user"), "\"user\"", "reserved words are quoted");
-	is_str(sql_quote_ident(buf, "name"), "name", "unreserved keywords are bare");
-	is_str(sql_quote_ident(buf, "1a"), "\"1a\"", "a leading digit is quoted");
-	is_str(sql_quote_ident(buf, "a$"), "\"a$\"", "a dollar is quoted");
+	is_str(quoted(NULL, "users"), "users", "plain names are bare");
+	is_str(quoted(NULL, "Users"), "\"Users\"", "capitals are quoted");
+	is_str(quoted(NULL, "my table"), "\"my table\"", "spaces are quoted");
+	is_str(quoted(NULL, "a\"b"), "\"a\"\"b\"", "quotes are doubled");
+	is_str(quoted(NULL, "user"), "\"user\"", "reserved words are quoted");
+	is_str(quoted(NULL, "name"), "name", "unreserved keywords are bare");
+	is_str(quoted(NULL, "1a"), "\"1a\"", "a leading digit is quoted");
+	is_str(quoted(NULL, "a$"), "\"a$\"", "a dollar is quoted");
+	is_str(quoted(NULL, "x'); DROP TABLE t; --"), "\"x'); DROP TABLE t; --\"",
+	    "SQL in a name stays inside the quotes");
+	is_str(quoted("public", "T"), "public.\"T\"", "a qualified name");
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ok(strlen(quoted(NULL, longname)) == sizeof(longname) - 1, "a long name is quoted whole, never cut");
+	ok(!sql_name_ok(longname), "a name over 63 bytes is not a name PostgreSQL can hold");
+	longname[63] = '\0';
+	ok(sql_name_ok(longname), "63 bytes is");
+	longname[64 - 1] = 'a';
+	longname[64] = '\0';
+	ok(!sql_name_ok(longname), "64 bytes is not");
+	ok(!sql_name_ok(""), "an empty name is not");
+	ok(sql_routine_args_ok("(integer, character varying, public.t[])"), "routine arguments");
+	ok(sql_routine_args_ok("()"), "no arguments");
+	ok(!sql_routine_args_ok("(integer); COMMIT; SELECT (1)"), "SQL after the arguments is refused");
+	ok(!sql_routine_args_ok("(integer) CASCADE; COMMIT"), "text after the last ) is refused");
+	ok(!sql_routine_args_ok("(text DEFAULT 'x')"), "a quote is refused");
+	ok(!sql_routine_args_ok("integer"), "no parentheses is refused");
 }
 
 int
@@ -297,6 +502,10 @@ main(void)
 	test_copy();
 	test_toc();
 	test_stmt();
+	test_lexer();
+	test_settings();
 	test_quote();
+	test_metaparse();
+	test_bad();
 	return tap_done();
 }
