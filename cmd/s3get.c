@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,17 @@ static const char *const helptext[] = {
 NULL,
 };
 
+/* The temporary file of -o, removed if a signal ends the program. */
+static char tmp[4096];
+
+static void
+on_signal(int sig)
+{
+	unlink(tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 struct opts {
 	struct fetch_opts f;
 	struct awscfg cfg;
@@ -87,10 +99,9 @@ one(struct opts *o, const char *url)
 			warn("presigned URL: %s", err);	/* its query holds the signature */
 		return status;
 	}
-	if (s3_parse_url(url, &bucket, &key) != 0 || *key == '\0' || listing_decode(key) != 0) {
-		warn("%s: expected s3://bucket/key (with %%XX for control bytes, TAB, LF and %%)", url);
-		free(bucket);
-		free(key);
+	if (s3_object_url(url, false, &bucket, &key, err, sizeof(err)) != 0) {
+		warn("%s: %s: expected s3://bucket/key (with %%XX for control bytes, TAB, LF and %%)",
+		    url, err);
 		return EXIT_USAGE;
 	}
 	if (o->presign) {
@@ -135,7 +146,7 @@ main(int argc, char *argv[])
 	struct opts o = { .f = { .jobs = 4, .part_size = 8 << 20 }, .fd = STDOUT_FILENO };
 	struct awscfg_opts ao = { 0 };
 	const char *output = NULL, *why;
-	char err[2048], tmp[4096] = "", *end;
+	char err[2048], *end;
 	uint64_t size;
 	int c, status = EXIT_OK;
 
@@ -149,6 +160,7 @@ main(int argc, char *argv[])
 				die(EXIT_USAGE, "-j %s: expected a number from 1 to 64", optarg);
 			break;
 		case 'P':
+			why = NULL;	/* a size out of range leaves it unset */
 			if (units_parse_size(optarg, &size, &why) != 0 || size < 1 || size > (1ULL << 30))
 				die(EXIT_USAGE, "--part-size %s: %s", optarg, why ? why : "from 1 to 1G");
 			o.f.part_size = (size_t)size;
@@ -184,12 +196,33 @@ main(int argc, char *argv[])
 	if (o.presign && (o.s = s3_new(&o.cfg, o.f.verbose)) == NULL)
 		die(EXIT_DATA, "cannot start the HTTP client");
 	if (output && o.presign == 0) {
-		snprintf(tmp, sizeof(tmp), "%s.s3get-XXXXXX", output);
+		struct sigaction sa;
+		sigset_t block, old;
+
+		if (snprintf(tmp, sizeof(tmp), "%s.s3get-XXXXXX", output) >= (int)sizeof(tmp))
+			die(EXIT_USAGE, "-o %s: the name is too long", output);
+		/* No signal between the file's creation and its handler. */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGHUP);
+		sigprocmask(SIG_BLOCK, &block, &old);
 		if ((o.fd = mkstemp(tmp)) < 0)
 			die(EXIT_DATA, "%s: cannot create a file beside it:", output);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
-	if (optind == argc)
+	if (optind == argc) {
 		status = listing_read_urls(stdin, true, one_line, &o);
+		if (status == EXIT_OK && ferror(stdin)) {
+			warn("read error on standard input:");
+			status = EXIT_DATA;
+		}
+	}
 	for (int i = optind; i < argc && status == EXIT_OK; i++)
 		status = one(&o, argv[i]);
 	if (*tmp) {
@@ -201,6 +234,9 @@ main(int argc, char *argv[])
 			close(o.fd);
 			unlink(tmp);	/* a failed download never leaves a file that looks whole */
 		}
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 	}
 	s3_free(o.s);
 	awscfg_free(&o.cfg);

@@ -200,11 +200,14 @@ main(int argc, char *argv[])
 	if ((s = s3_new(&cfg, verbose)) == NULL)
 		die(EXIT_DATA, "cannot start the HTTP client");
 	for (int i = optind; i < argc && status != -1; i++) {
-		char *bucket, *prefix;
+		char *bucket, *prefix, why[128];
 		int r;
 
-		if (s3_parse_url(argv[i], &bucket, &prefix) != 0) {
-			warn("%s: expected s3://bucket[/prefix]", argv[i]);
+		if (s3_parse_url(argv[i], &bucket, &prefix, why, sizeof(why)) != 0) {
+			if (strncmp(argv[i], "s3://", 5) == 0)
+				warn("%s: %s", argv[i], why);
+			else
+				warn("%s: expected s3://bucket[/prefix]", argv[i]);
 			status = status_worst(status, EXIT_USAGE);
 			continue;
 		}

@@ -72,18 +72,24 @@ usage(FILE *f)
 		fprintf(f, "%s\n", *l);
 }
 
-/* A header line that lives as long as the program. */
+/* A header line that lives as long as the program, checked as a request
+ * header must be (option names the option, for the message). */
 static const char *
-header(const char *name, const char *value)
+header(const char *option, const char *name, const char *value)
 {
 	size_t n = strlen(name) + strlen(value) + 3;
-	char *h = malloc(n);
+	char *h = malloc(n), why[128];
 
 	if (h == NULL)
 		die(EXIT_DATA, "out of memory");
 	snprintf(h, n, "%s: %s", name, value);
-	if (strpbrk(value, "\r\n"))
-		die(EXIT_USAGE, "%s: a header value cannot hold a line break", name);
+	if (s3_header_check(h, why, sizeof(why)) != 0 || strchr(name, ':') != NULL) {
+		char *shown = s3_listing_escape(optarg);	/* no control byte reaches stderr */
+
+		if (strchr(name, ':') != NULL)
+			snprintf(why, sizeof(why), "a header name cannot hold ':'");
+		die(EXIT_USAGE, "%s %s: %s", option, shown ? shown : "", why);
+	}
 	return h;
 }
 
@@ -138,14 +144,16 @@ main(int argc, char *argv[])
 				o.part_size = (size_t)size;
 			break;
 		case 'I': o.if_none_match = true; break;
-		case 'T': hdrs[o.nheaders++] = header("Content-Type", optarg); break;
-		case 'C': hdrs[o.nheaders++] = header("x-amz-storage-class", optarg); break;
+		case 'T': hdrs[o.nheaders++] = header("--content-type", "Content-Type", optarg); break;
+		case 'C':
+			hdrs[o.nheaders++] = header("--storage-class", "x-amz-storage-class", optarg);
+			break;
 		case 'M':
 			if ((eq = strchr(optarg, '=')) == NULL || eq == optarg ||
 			    (size_t)(eq - optarg) > sizeof(name) - 12)
 				die(EXIT_USAGE, "--metadata %s: expected KEY=VALUE", optarg);
 			snprintf(name, sizeof(name), "x-amz-meta-%.*s", (int)(eq - optarg), optarg);
-			hdrs[o.nheaders++] = header(name, eq + 1);
+			hdrs[o.nheaders++] = header("--metadata", name, eq + 1);
 			break;
 		case 'v': o.verbose = 1; break;
 		case 'h': usage(stdout); return out_status(out_close_stdout());
@@ -161,8 +169,8 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (s3_parse_url(argv[optind], &bucket, &key) != 0 || *key == '\0' || listing_decode(key) != 0)
-		die(EXIT_USAGE, "%s: expected s3://bucket/key", argv[optind]);
+	if (s3_object_url(argv[optind], false, &bucket, &key, err, sizeof(err)) != 0)
+		die(EXIT_USAGE, "%s: %s: expected s3://bucket/key", argv[optind], err);
 	if (isatty(STDIN_FILENO))
 		die(EXIT_USAGE, "refusing to read object data from a terminal");
 	if (awscfg_load(&cfg, &ao, err, sizeof(err)) != 0)
@@ -179,6 +187,8 @@ main(int argc, char *argv[])
 		signal((int)cancel, SIG_DFL);
 		raise((int)cancel);
 	}
+	if (status == EXIT_OK && res.size == 0)
+		warn("warning: the input was empty: stored a 0-byte object %s", argv[optind]);
 	if (status != EXIT_OK) {
 		warn("%s: %s", argv[optind], err);
 	} else if (o.verbose) {

@@ -82,13 +82,11 @@ static int
 add(void *arg, const char *url)
 {
 	struct batch *b = arg;
-	char *bucket, *key;
+	char *bucket, *key, why[128];
 
-	s3_parse_url(url, &bucket, &key);
-	if (key == NULL || *key == '\0' || listing_decode(key) != 0) {
-		warn("%s: expected s3://bucket/key (with %%XX for control bytes, TAB, LF and %%)", url);
-		free(bucket);
-		free(key);
+	if (s3_object_url(url, false, &bucket, &key, why, sizeof(why)) != 0) {
+		warn("%s: %s: expected s3://bucket/key (with %%XX for control bytes, TAB, LF and %%)",
+		    url, why);
 		return EXIT_USAGE;
 	}
 	if (b->bucket == NULL || strcmp(b->bucket, bucket) != 0 || b->n == BATCH) {
@@ -144,8 +142,13 @@ main(int argc, char *argv[])
 	}
 	/* Every URL is read and checked before anything is deleted from a
 	 * batch it is in; a bad line stops the run there. */
-	if (optind == argc)
+	if (optind == argc) {
 		r = listing_read_urls(stdin, false, add, &b);
+		if (r == EXIT_OK && ferror(stdin)) {
+			warn("read error on standard input:");
+			r = EXIT_DATA;
+		}
+	}
 	for (int i = optind; i < argc && r == EXIT_OK; i++)
 		r = add(&b, argv[i]);
 	if (r == EXIT_OK)

@@ -118,12 +118,108 @@ profile_get(const char *cred_path, const char *conf_path, const char *profile,
 	return v;
 }
 
+void
+awscfg_redact_url(const char *url, bool hide_query, char *buf, size_t len)
+{
+	const char *auth = strstr(url, "://"), *end, *at = NULL, *q;
+
+	auth = auth ? auth + 3 : url;
+	end = auth + strcspn(auth, "/?#");
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	q = hide_query ? strchr(end, '?') : NULL;
+	snprintf(buf, len, "%.*s%s%.*s%s", (int)(auth - url), url, at ? "(userinfo hidden)@" : "",
+	    q ? (int)(q - (at ? at + 1 : auth)) : (int)strlen(at ? at + 1 : auth), at ? at + 1 : auth,
+	    q ? "?(query hidden)" : "");
+}
+
+/* http(s)://[USERINFO@]HOST[:PORT][/PATH]: 0, or -1 with why. */
+static int
+endpoint_check(const char *ep, char *why, size_t len)
+{
+	const char *host = strstr(ep, "://"), *end, *at = NULL, *h, *p;
+
+	if (strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0) {
+		snprintf(why, len, "expected http:// or https://");
+		return -1;
+	}
+	host += 3;
+	end = host + strcspn(host, "/");
+	for (p = host; p < end; p++)
+		if (*p == '@')
+			at = p;
+	for (p = host; at && p < at; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || strchr("?#[]\\", *p)) {
+			snprintf(why, len, "a character in the userinfo that a URL cannot hold");
+			return -1;
+		}
+	h = at ? at + 1 : host;
+	if (*h == '[') {
+		p = h + 1 + strspn(h + 1, "0123456789abcdefABCDEF:.");
+		if (*p != ']' || p == h + 1) {
+			snprintf(why, len, "a bad IPv6 address");
+			return -1;
+		}
+		p++;
+	} else {
+		p = h + strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+		if (p == h) {
+			snprintf(why, len, "no host");
+			return -1;
+		}
+	}
+	if (*p == ':') {
+		size_t n = strspn(p + 1, "0123456789");
+
+		if (n < 1 || n > 5 || atol(p + 1) > 65535) {
+			snprintf(why, len, "a bad port");
+			return -1;
+		}
+		p += 1 + n;
+	}
+	if (p != end) {
+		snprintf(why, len, "a host name holds only letters, digits, '.' and '-'");
+		return -1;
+	}
+	for (; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '?' || *p == '#' || *p == '\\') {
+			snprintf(why, len, "a path with a query, a fragment, a blank or a control byte");
+			return -1;
+		}
+	return 0;
+}
+
+/* Why the file at path cannot be read, or NULL. */
+static const char *
+unreadable(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	const char *why = NULL;
+
+	if (f == NULL)
+		return strerror(errno);
+	if (getc(f) == EOF)
+		why = ferror(f) ? strerror(errno) : "an empty file";
+	fclose(f);
+	return why;
+}
+
+bool
+awscfg_region_ok(const char *r)
+{
+	size_t n = strspn(r, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
+
+	return n > 0 && n < 64 && r[n] == '\0';
+}
+
 int
 awscfg_load(struct awscfg *c, const struct awscfg_opts *o, char *err, size_t errlen)
 {
 	char cred_path[1024], conf_path[1024];
 	const char *profile = o->profile ? o->profile : env("AWS_PROFILE");
 	char *style, *attempts;
+	const char *bad;
 
 	memset(c, 0, sizeof(*c));
 	file_path(cred_path, sizeof(cred_path), "AWS_SHARED_CREDENTIALS_FILE", "credentials");
@@ -168,13 +264,21 @@ awscfg_load(struct awscfg *c, const struct awscfg_opts *o, char *err, size_t err
 		c->endpoint = strdup(env("AWS_ENDPOINT_URL"));
 	else if ((c->endpoint = profile_get(cred_path, conf_path, c->profile, "s3.endpoint_url", false)) == NULL)
 		c->endpoint = profile_get(cred_path, conf_path, c->profile, "endpoint_url", false);
+	if (!awscfg_region_ok(c->region)) {
+		snprintf(err, errlen, "region \"%.64s\": expected letters, digits, '-' and '_' "
+		    "(like eu-west-1)", c->region);
+		awscfg_free(c);
+		return -1;
+	}
 	if (c->endpoint) {
 		size_t n = strlen(c->endpoint);
+		char why[128], shown[512];
 
 		while (n > 0 && c->endpoint[n - 1] == '/')
 			c->endpoint[--n] = '\0';
-		if (strncmp(c->endpoint, "http://", 7) != 0 && strncmp(c->endpoint, "https://", 8) != 0) {
-			snprintf(err, errlen, "endpoint %s: expected http:// or https://", c->endpoint);
+		if (endpoint_check(c->endpoint, why, sizeof(why)) != 0) {
+			awscfg_redact_url(c->endpoint, true, shown, sizeof(shown));
+			snprintf(err, errlen, "endpoint %s: %s", shown, why);
 			awscfg_free(c);
 			return -1;
 		}
@@ -184,6 +288,11 @@ awscfg_load(struct awscfg *c, const struct awscfg_opts *o, char *err, size_t err
 		c->ca_bundle = strdup(env("AWS_CA_BUNDLE"));
 	else
 		c->ca_bundle = profile_get(cred_path, conf_path, c->profile, "ca_bundle", false);
+	if (c->ca_bundle && (bad = unreadable(c->ca_bundle)) != NULL) {
+		snprintf(err, errlen, "CA bundle %s (AWS_CA_BUNDLE or ca_bundle): %s", c->ca_bundle, bad);
+		awscfg_free(c);
+		return -1;
+	}
 
 	style = profile_get(cred_path, conf_path, c->profile, "s3.addressing_style", false);
 	c->style = style == NULL || strcmp(style, "auto") == 0 ? AWSCFG_AUTO :

@@ -14,6 +14,10 @@
  * path style for a custom endpoint or region "auto" (Cloudflare R2), and
  * virtual-hosted style on AWS.
  * Also AWS_CA_BUNDLE (or ca_bundle) and AWS_MAX_ATTEMPTS (or max_attempts).
+ * Checked as they are read: an endpoint is http(s)://HOST[:PORT][/PATH]
+ * (HOST a name or an address, nothing that could send a request
+ * elsewhere); a region is letters, digits, '-' and '_'; a CA bundle is a
+ * file that can be read.
  */
 #ifndef BKPIPE_AWSCFG_H
 #define BKPIPE_AWSCFG_H
@@ -65,6 +69,15 @@ bool awscfg_option(struct awscfg_opts *o, int c, const char *arg);
  */
 int awscfg_load(struct awscfg *c, const struct awscfg_opts *o, char *err, size_t errlen);
 void awscfg_free(struct awscfg *c);
+
+/*
+ * A URL as messages may show it: without userinfo ("user:password@"), and
+ * without its query when hide_query (a presigned URL's signature).
+ */
+void awscfg_redact_url(const char *url, bool hide_query, char *buf, size_t len);
+
+/* A region as it may go into a host name: 1 to 63 letters, digits, '-', '_'. */
+bool awscfg_region_ok(const char *region);
 
 /* Path style or not, once the endpoint and region are known. */
 bool awscfg_path_style(const struct awscfg *c);

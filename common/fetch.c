@@ -14,6 +14,7 @@
 #include "out.h"
 #include "progress.h"
 #include "s3.h"
+#include "units.h"
 
 /* --- verification, in output order ------------------------------------- */
 
@@ -162,6 +163,7 @@ struct job {
 	const char *bucket, *key, *url;
 	char etag[256];
 	int64_t size;		/* -1: unknown (presigned) */
+	int64_t modified;	/* Last-Modified when there is no ETag, else -1 */
 	int fd;
 	struct digest dg;
 	struct progress *pr;
@@ -191,6 +193,7 @@ emit(struct job *j, const void *p, size_t n)
 struct range {
 	struct job *j;
 	unsigned char *buf;	/* NULL: emit */
+	int64_t cap;		/* the buffer's size */
 	int64_t got;
 	int werr;
 };
@@ -201,6 +204,8 @@ range_sink(void *arg, const char *p, size_t n)
 	struct range *r = arg;
 
 	if (r->buf) {
+		if ((int64_t)n > r->cap - r->got)
+			return 1;	/* never past the buffer, whatever was sent */
 		memcpy(r->buf + r->got, p, n);
 	} else if ((r->werr = emit(r->j, p, n)) != 0) {
 		return 1;
@@ -210,40 +215,52 @@ range_sink(void *arg, const char *p, size_t n)
 }
 
 /*
+ * The header that keeps a request to the version of the object the HEAD
+ * saw: If-Match with its ETag, else If-Unmodified-Since with its
+ * Last-Modified (written by us, from the time we parsed).
+ */
+static const char *
+guard(const struct job *j, char *buf, size_t len)
+{
+	if (*j->etag) {
+		snprintf(buf, len, "If-Match: %s", j->etag);
+	} else {
+		time_t t = (time_t)j->modified;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(buf, len, "If-Unmodified-Since: %a, %d %b %Y %H:%M:%S GMT", &tm);
+	}
+	return buf;
+}
+
+/*
  * Fetch bytes [start, end) (end -1: to the end), resuming after dropped
  * connections. Returns an exit status, or -1 when the output failed.
  */
 static int
 get_range(struct s3 *s, struct job *j, int64_t start, int64_t end, unsigned char *buf)
 {
-	struct range r = { j, buf, 0, 0 };
+	struct range r = { j, buf, end - start, 0, 0 };
 	int failures = 0, status;
 
 	for (;;) {
-		char range[96], match[300];
-		const char *hdr[2];
-		size_t nh = 0;
+		char match[300];
+		const char *hdr[1];
+		struct s3_range want = { start + r.got, end >= 0 ? end - 1 : -1, j->size };
 		struct s3_request req = { .url = j->url, .method = "GET", .bucket = j->bucket,
-		    .key = j->key, .sink = range_sink, .sink_arg = &r };
+		    .key = j->key, .headers = hdr, .sink = range_sink, .sink_arg = &r };
 		struct s3_reply rep;
 
-		if (start + r.got > 0 || end >= 0) {
-			if (end >= 0)
-				snprintf(range, sizeof(range), "Range: bytes=%" PRId64 "-%" PRId64,
-				    start + r.got, end - 1);
-			else
-				snprintf(range, sizeof(range), "Range: bytes=%" PRId64 "-", start + r.got);
-			hdr[nh++] = range;
-			req.ranged = true;
-		}
-		if (*j->etag) {
-			snprintf(match, sizeof(match), "If-Match: %s", j->etag);
-			hdr[nh++] = match;
-		}
-		req.headers = hdr;
-		req.nheaders = nh;
 		if (end >= 0 && start + r.got >= end)
 			return EXIT_OK;		/* an empty part */
+		if (start + r.got > 0 || end >= 0)
+			req.range = &want;
+		else if (j->size >= 0)
+			req.whole = true;
+		req.size = j->size;
+		if (*j->etag || j->modified >= 0)
+			hdr[req.nheaders++] = guard(j, match, sizeof(match));
 		status = s3_request(s, &req, &rep);
 		if (r.werr) {
 			s3_reply_free(&rep);
@@ -252,11 +269,15 @@ get_range(struct s3 *s, struct job *j, int64_t start, int64_t end, unsigned char
 			snprintf(j->err, j->errlen, "write error on the output: %s", strerror(j->werrno));
 			return EXIT_DATA;
 		}
-		if (status == EXIT_OK && *j->etag == '\0')
+		if (status == EXIT_OK && *j->etag == '\0' && j->modified < 0)
 			snprintf(j->etag, sizeof(j->etag), "%s", rep.etag);
 		if (rep.status == 412) {
-			snprintf(j->err, j->errlen, "object changed during download (ETag no longer %s)",
-			    j->etag);
+			if (*j->etag)
+				snprintf(j->err, j->errlen, "object changed during download (ETag no "
+				    "longer %s)", j->etag);
+			else
+				snprintf(j->err, j->errlen, "object changed during download (%s)",
+				    match + strlen("If-"));
 			s3_reply_free(&rep);
 			return EXIT_DATA;
 		}
@@ -427,12 +448,29 @@ get_parallel(struct job *j)
 	return status;
 }
 
+/*
+ * Without an ETag, requests are guarded by the Last-Modified instead; an
+ * object with neither cannot be fetched without the risk of a splice.
+ */
+static const char *
+unguarded(struct job *j, const struct s3_reply *head)
+{
+	int64_t t;
+
+	if (*head->last_modified && units_parse_http_date(head->last_modified, &t) == 0 && t >= 0) {
+		j->modified = t;
+		return NULL;
+	}
+	return "the server gave neither an ETag nor a valid Last-Modified: a download "
+	    "could splice two versions of the object";
+}
+
 int
 fetch_object(const struct fetch_opts *o, const char *bucket, const char *key,
     const char *url, const char *label, int fd, char *err, size_t errlen)
 {
 	struct job j = { .o = o, .bucket = bucket, .key = key, .url = url, .fd = fd,
-	    .size = -1, .err = err, .errlen = errlen };
+	    .size = -1, .modified = -1, .err = err, .errlen = errlen };
 	struct s3_reply head = { 0 };
 	struct s3 *s = s3_new(o->cfg, o->verbose);
 	const char *bad;
@@ -450,9 +488,9 @@ fetch_object(const struct fetch_opts *o, const char *bucket, const char *key,
 		if ((status = s3_request(s, &req, &head)) != EXIT_OK &&
 		    head.status >= 400 && head.status < 500) {
 			/* A HEAD reply has no body to say why: ask again with a GET. */
-			static const char *const one[] = { "Range: bytes=0-0" };
+			static const struct s3_range one = { 0, 0, -1 };
 			struct s3_request get = { .method = "GET", .bucket = bucket, .key = key,
-			    .headers = one, .nheaders = 1, .max_body = 1 };
+			    .range = &one, .max_body = 1 };
 
 			s3_reply_free(&head);
 			if (s3_request(s, &get, &head) == EXIT_OK) {
@@ -477,15 +515,15 @@ fetch_object(const struct fetch_opts *o, const char *bucket, const char *key,
 		 * A presigned URL is for GET alone: its first byte tells the
 		 * size and the ETag, so the length and the MD5 are checked too.
 		 */
-		static const char *const one[] = { "Range: bytes=0-0" };
-		struct s3_request probe = { .url = url, .method = "GET", .headers = one, .nheaders = 1,
-		    .max_body = 1 };
+		static const struct s3_range one = { 0, 0, -1 };
+		struct s3_request probe = { .url = url, .method = "GET", .range = &one, .max_body = 1 };
 
 		status = s3_request(s, &probe, &head);
 		if (status != EXIT_OK && head.status == 416) {
 			/* An empty object has no first byte: nothing to check against. */
 			s3_reply_free(&head);
-			head = (struct s3_reply){ .content_length = -1, .total_length = -1 };
+			s3_reply_init(&head);
+			head.content_length = 0;
 			status = EXIT_OK;
 		} else if (status != EXIT_OK) {
 			snprintf(err, errlen, "%s", s3_error(s));
@@ -493,6 +531,11 @@ fetch_object(const struct fetch_opts *o, const char *bucket, const char *key,
 		}
 		j.size = head.status == 206 ? head.total_length : head.content_length;
 		snprintf(j.etag, sizeof(j.etag), "%s", head.etag);
+	}
+	if (*j.etag == '\0' && j.size != 0 && (bad = unguarded(&j, &head)) != NULL) {
+		snprintf(err, errlen, "%s", bad);
+		status = EXIT_DATA;
+		goto done;
 	}
 	if ((bad = digest_init(&j.dg, &head)) != NULL) {
 		snprintf(err, errlen, "%s", bad);

@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,29 +31,188 @@ struct s3 {
 	bool skew_fixed, redirected;
 	volatile sig_atomic_t *cancel;
 	char err[4096];
+	char curl_err[CURL_ERROR_SIZE];
 };
 
+static bool
+lower_or_digit(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
 int
-s3_parse_url(const char *url, char **bucket, char **key)
+s3_bucket_check(const char *b, char *why, size_t whylen)
+{
+	size_t n = strlen(b), dots = 0;
+	bool numeric = true;
+
+	if (n < 3 || n > 63) {
+		snprintf(why, whylen, "a bucket name has 3 to 63 characters");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)b[i];
+
+		if (!lower_or_digit(c) && c != '.' && c != '-') {
+			snprintf(why, whylen, "a bucket name holds only lowercase letters, digits, "
+			    "'.' and '-'");
+			return -1;
+		}
+		if (c == '.' && i > 0 && b[i - 1] == '.') {
+			snprintf(why, whylen, "a bucket name has no two periods in a row");
+			return -1;
+		}
+		if (c == '.')
+			dots++;
+		else if (c < '0' || c > '9')
+			numeric = false;
+	}
+	if (!lower_or_digit((unsigned char)b[0]) || !lower_or_digit((unsigned char)b[n - 1])) {
+		snprintf(why, whylen, "a bucket name begins and ends with a letter or a digit");
+		return -1;
+	}
+	if (numeric && dots == 3) {
+		snprintf(why, whylen, "a bucket name is not an IP address");
+		return -1;
+	}
+	return 0;
+}
+
+int
+s3_parse_url(const char *url, char **bucket, char **key, char *why, size_t whylen)
 {
 	const char *b, *slash;
 
 	*bucket = *key = NULL;
-	if (strncmp(url, "s3://", 5) != 0)
-		return -1;
-	b = url + 5;
-	slash = strchr(b, '/');
-	if (slash == b || *b == '\0')
-		return -1;
-	*bucket = slash ? strndup(b, (size_t)(slash - b)) : strdup(b);
-	*key = strdup(slash ? slash + 1 : "");
-	if (*bucket == NULL || *key == NULL) {
-		free(*bucket);
-		free(*key);
-		*bucket = *key = NULL;
+	if (strncmp(url, "s3://", 5) != 0) {
+		snprintf(why, whylen, "not an s3:// URL");
 		return -1;
 	}
+	b = url + 5;
+	slash = strchr(b, '/');
+	*bucket = slash ? strndup(b, (size_t)(slash - b)) : strdup(b);
+	*key = strdup(slash ? slash + 1 : "");
+	if (*bucket == NULL || *key == NULL)
+		snprintf(why, whylen, "out of memory");
+	else if (s3_bucket_check(*bucket, why, whylen) == 0)
+		return 0;
+	free(*bucket);
+	free(*key);
+	*bucket = *key = NULL;
+	return -1;
+}
+
+/* Percent-decode a key in place; -1 on a bad escape or a NUL, which would cut it. */
+static int
+decode_key(char *key)
+{
+	size_t want = strlen(key);
+
+	for (const char *p = key; (p = strchr(p, '%')) != NULL; p++)
+		want -= 2;
+	return listing_decode(key) != 0 || strlen(key) != want ? -1 : 0;
+}
+
+int
+s3_object_url(const char *url, bool may_be_empty, char **bucket, char **key,
+    char *why, size_t whylen)
+{
+	if (s3_parse_url(url, bucket, key, why, whylen) != 0)
+		return -1;
+	if (decode_key(*key) != 0)
+		snprintf(why, whylen, "a bad %%XX escape in the key, or a NUL byte (%%00)");
+	else if (!may_be_empty && **key == '\0')
+		snprintf(why, whylen, "no key");
+	else
+		return 0;
+	free(*bucket);
+	free(*key);
+	*bucket = *key = NULL;
+	return -1;
+}
+
+/* tchar of RFC 9110. */
+static bool
+token_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+int
+s3_header_check(const char *line, char *why, size_t whylen)
+{
+	const unsigned char *p = (const unsigned char *)line;
+
+	while (token_char(*p))
+		p++;
+	if (p == (const unsigned char *)line || *p != ':') {
+		snprintf(why, whylen, "a header name is letters, digits and !#$%%&'*+-.^_`|~ only");
+		return -1;
+	}
+	for (p++; *p; p++) {
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+			snprintf(why, whylen, "a header value cannot hold control bytes "
+			    "(CR, LF, ...)");
+			return -1;
+		}
+	}
 	return 0;
+}
+
+/* digits of s[0, len) into *v, at most S3_SIZE_MAX */
+static int
+digits(const char *s, size_t len, int64_t *v)
+{
+	int64_t n = 0;
+
+	if (len < 1 || len > 19)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9' || n > (S3_SIZE_MAX - (s[i] - '0')) / 10)
+			return -1;
+		n = n * 10 + (s[i] - '0');
+	}
+	*v = n;
+	return 0;
+}
+
+int
+s3_parse_size(const char *s, size_t len, int64_t *out)
+{
+	return digits(s, len, out);
+}
+
+int
+s3_parse_content_range(const char *s, size_t len, int64_t *first, int64_t *last,
+    int64_t *total)
+{
+	const char *end = s + len, *dash, *slash;
+
+	*first = *last = *total = -1;
+	if (len < 6 || strncasecmp(s, "bytes ", 6) != 0)
+		return -1;
+	s += 6;
+	if ((slash = memchr(s, '/', (size_t)(end - s))) == NULL)
+		return -1;
+	if (slash - s == 1 && *s == '*') {
+		/* A 416's form, '*' for the range: the size alone. */
+		if (digits(slash + 1, (size_t)(end - slash - 1), total) == 0)
+			return 0;
+		goto bad;
+	}
+	if ((dash = memchr(s, '-', (size_t)(slash - s))) == NULL ||
+	    digits(s, (size_t)(dash - s), first) != 0 ||
+	    digits(dash + 1, (size_t)(slash - dash - 1), last) != 0 ||
+	    *first > *last)
+		goto bad;
+	if (end - slash == 2 && slash[1] == '*')
+		return 0;
+	if (digits(slash + 1, (size_t)(end - slash - 1), total) == 0 && *last < *total)
+		return 0;
+bad:
+	*first = *last = *total = -1;
+	return -1;
 }
 
 static bool
@@ -149,17 +309,27 @@ s3_reply_free(struct s3_reply *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
-/* The request URL for bucket/key?query, path or virtual-hosted style. */
+/*
+ * The request URL for bucket/key?query, path or virtual-hosted style. The
+ * bucket is checked here too, whoever asks: it becomes part of a host name.
+ */
 static char *
 request_url(struct s3 *s, const char *bucket, const char *key, const char *query)
 {
-	char *ekey = escape(key ? key : "", true, unreserved), *url;
 	const char *ep = s->cfg->endpoint;
 	bool path = awscfg_path_style(s->cfg) || strchr(bucket, '.') != NULL;
+	char why[128], *ekey, *url;
 	size_t n;
 	int r;
 
-	if (ekey == NULL)
+	if (s3_bucket_check(bucket, why, sizeof(why)) != 0) {
+		char *shown = s3_listing_escape(bucket);
+
+		snprintf(s->err, sizeof(s->err), "bucket \"%s\": %s", shown ? shown : "?", why);
+		free(shown);
+		return NULL;
+	}
+	if ((ekey = escape(key ? key : "", true, unreserved)) == NULL)
 		return NULL;
 	n = strlen(bucket) + strlen(ekey) + (query ? strlen(query) : 0) + (ep ? strlen(ep) : 0) + 128;
 	if ((url = malloc(n)) == NULL) {
@@ -169,8 +339,14 @@ request_url(struct s3 *s, const char *bucket, const char *key, const char *query
 	if (ep && path) {
 		r = snprintf(url, n, "%s/%s/%s", ep, bucket, ekey);
 	} else if (ep) {
-		const char *host = strstr(ep, "://") + 3;
+		/* The bucket goes before the host, after any userinfo. */
+		const char *host = strstr(ep, "://") + 3, *at;
+		size_t alen = strcspn(host, "/");
 
+		for (at = host + alen; at > host && at[-1] != '@'; at--)
+			;
+		if (at > host)
+			host = at;
 		r = snprintf(url, n, "%.*s%s.%s/%s", (int)(host - ep), ep, bucket, host, ekey);
 	} else {
 		/* Regional names, us-east-1 too, as AWS CLI v2 writes them. */
@@ -196,13 +372,46 @@ struct xfer {
 	struct s3_reply *rep;
 	size_t cap;
 	bool sink_used, sink_failed, too_big, range_ignored;
-	char date[64];
+	bool checked;		/* a 2xx reply's headers were checked */
+	int64_t sink_max;	/* bytes the sink may get; -1: any */
+	int64_t sink_bytes;
+	char refused[320];	/* why a 2xx reply is not what was asked, or "" */
 };
 
 static bool
 success(long status)
 {
 	return status >= 200 && status < 300;
+}
+
+/*
+ * Before the first byte of a 2xx body reaches anyone: is this reply what
+ * was asked? Sets x->refused, and how many bytes the sink may take.
+ */
+static void
+check_reply(struct xfer *x)
+{
+	const struct s3_request *req = x->req;
+	const struct s3_reply *rep = x->rep;
+
+	x->checked = true;
+	x->sink_max = -1;
+	if (*rep->bad) {
+		snprintf(x->refused, sizeof(x->refused), "%s", rep->bad);
+	} else if (rep->status == 206 && req->range) {
+		if (s3_range_check(req->range, rep, x->refused, sizeof(x->refused)) == 0)
+			x->sink_max = rep->content_length;
+	} else if (rep->status == 206 && req->sink) {
+		snprintf(x->refused, sizeof(x->refused), "a 206 reply to a request without a Range");
+	} else if (rep->status == 200 && req->whole && req->sink) {
+		if (rep->content_length != req->size)
+			snprintf(x->refused, sizeof(x->refused), "a reply of %" PRId64 " bytes for "
+			    "an object of %" PRId64 " (its HEAD)", rep->content_length, req->size);
+		else
+			x->sink_max = req->size;
+	} else if (req->sink && success(rep->status) && rep->content_length < 0) {
+		snprintf(x->refused, sizeof(x->refused), "a reply without a Content-Length");
+	}
 }
 
 static size_t
@@ -213,12 +422,23 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	long status = 0;
 
 	curl_easy_getinfo(x->s->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status == 200 && x->req->ranged) {
+	x->rep->status = status;
+	if (status == 200 && x->req->range) {
 		x->range_ignored = true;
 		return 0;
 	}
+	if (success(status) && !x->checked)
+		check_reply(x);
+	if (*x->refused)
+		return 0;
 	if (success(status) && x->req->sink) {
+		if (x->sink_max >= 0 && (int64_t)len > x->sink_max - x->sink_bytes) {
+			snprintf(x->refused, sizeof(x->refused), "a body longer than the %" PRId64
+			    " bytes its headers promised", x->sink_max);
+			return 0;
+		}
 		x->sink_used = true;
+		x->sink_bytes += (int64_t)len;
 		if (x->req->sink(x->req->sink_arg, p, len) != 0) {
 			x->sink_failed = true;
 			return 0;
@@ -245,57 +465,183 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* Copy a header's value if line is "name: value". */
-static bool
-header_value(const char *line, size_t len, const char *name, char *dst, size_t dstlen)
-{
-	size_t nl = strlen(name), vl;
-	const char *v;
-
-	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
-		return false;
-	v = line + nl + 1;
-	while (v < line + len && (*v == ' ' || *v == '\t'))
-		v++;
-	vl = (size_t)(line + len - v);
-	while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-		vl--;
-	if (vl >= dstlen)
-		vl = dstlen - 1;
-	memcpy(dst, v, vl);
-	dst[vl] = '\0';
-	return true;
-}
-
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
-	size_t len = size * n;
-	char num[32], range[96];
 
-	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
-		/* A new reply (after a 100 Continue): forget the last one's headers. */
-		x->rep->etag[0] = x->rep->bucket_region[0] = x->date[0] = '\0';
-		x->rep->crc32[0] = x->rep->crc32c[0] = x->rep->sha256[0] = '\0';
-		x->rep->checksum_type[0] = x->rep->last_modified[0] = '\0';
-		x->rep->content_length = x->rep->total_length = -1;
+	s3_reply_header(x->rep, p, size * n);
+	return size * n;
+}
+
+void
+s3_reply_init(struct s3_reply *rep)
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->content_length = rep->range_first = rep->range_last = rep->total_length = -1;
+}
+
+/* A value for a message: printable ASCII, others as '?', at most 40 bytes. */
+static void
+shown_value(const char *v, size_t n, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < 40 && i + 1 < outlen; i++)
+		out[i] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
+	out[i] = '\0';
+}
+
+static void
+reply_bad(struct s3_reply *rep, const char *what, const char *v, size_t n)
+{
+	char shown[48];
+
+	if (*rep->bad)
+		return;		/* the first one says it */
+	shown_value(v, n, shown, sizeof(shown));
+	snprintf(rep->bad, sizeof(rep->bad), "%s \"%s%s\"", what, shown, n > 40 ? "..." : "");
+}
+
+/* If line is "name: value", its value (blanks trimmed) in v, n. */
+static bool
+header_is(const char *line, size_t len, const char *name, const char **v, size_t *n)
+{
+	size_t nl = strlen(name);
+	const char *p, *e = line + len;
+
+	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+		return false;
+	p = line + nl + 1;
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	while (e > p && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	*v = p;
+	*n = (size_t)(e - p);
+	return true;
+}
+
+/* Copy a text header that must fit dst whole. */
+static void
+header_copy(struct s3_reply *rep, const char *line, size_t len, const char *name,
+    char *dst, size_t dstlen)
+{
+	const char *v;
+	size_t n;
+
+	if (!header_is(line, len, name, &v, &n))
+		return;
+	if (n >= dstlen) {
+		reply_bad(rep, name, v, n);
+		return;
 	}
-	header_value(p, len, "etag", x->rep->etag, sizeof(x->rep->etag));
-	header_value(p, len, "x-amz-bucket-region", x->rep->bucket_region,
-	    sizeof(x->rep->bucket_region));
-	header_value(p, len, "date", x->date, sizeof(x->date));
-	if (header_value(p, len, "content-length", num, sizeof(num)))
-		x->rep->content_length = strtoll(num, NULL, 10);
-	header_value(p, len, "last-modified", x->rep->last_modified, sizeof(x->rep->last_modified));
-	header_value(p, len, "x-amz-checksum-crc32", x->rep->crc32, sizeof(x->rep->crc32));
-	header_value(p, len, "x-amz-checksum-crc32c", x->rep->crc32c, sizeof(x->rep->crc32c));
-	header_value(p, len, "x-amz-checksum-sha256", x->rep->sha256, sizeof(x->rep->sha256));
-	header_value(p, len, "x-amz-checksum-type", x->rep->checksum_type,
-	    sizeof(x->rep->checksum_type));
-	if (header_value(p, len, "content-range", range, sizeof(range)) && strchr(range, '/'))
-		x->rep->total_length = strtoll(strchr(range, '/') + 1, NULL, 10);
-	return len;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+void
+s3_reply_header(struct s3_reply *rep, const char *line, size_t len)
+{
+	const char *v;
+	size_t n;
+
+	if (len > 5 && strncmp(line, "HTTP/", 5) == 0) {
+		/* A new reply (after a 100 Continue): forget the last one's headers. */
+		long status = rep->status;
+		char *body = rep->body;
+		size_t body_len = rep->body_len;
+
+		s3_reply_init(rep);
+		rep->status = status;
+		rep->body = body;
+		rep->body_len = body_len;
+		return;
+	}
+	header_copy(rep, line, len, "x-amz-bucket-region", rep->bucket_region,
+	    sizeof(rep->bucket_region));
+	header_copy(rep, line, len, "date", rep->date, sizeof(rep->date));
+	header_copy(rep, line, len, "last-modified", rep->last_modified, sizeof(rep->last_modified));
+	header_copy(rep, line, len, "x-amz-checksum-crc32", rep->crc32, sizeof(rep->crc32));
+	header_copy(rep, line, len, "x-amz-checksum-crc32c", rep->crc32c, sizeof(rep->crc32c));
+	header_copy(rep, line, len, "x-amz-checksum-sha256", rep->sha256, sizeof(rep->sha256));
+	header_copy(rep, line, len, "x-amz-checksum-type", rep->checksum_type,
+	    sizeof(rep->checksum_type));
+	if (header_is(line, len, "etag", &v, &n)) {
+		/* It goes back out in If-Match: printable ASCII, nothing else. */
+		bool printable = n > 0 && n < sizeof(rep->etag);
+
+		for (size_t i = 0; i < n && printable; i++)
+			if (v[i] < 0x21 || v[i] > 0x7e)
+				printable = false;
+		if (!printable) {
+			reply_bad(rep, "malformed ETag", v, n);
+		} else {
+			memcpy(rep->etag, v, n);
+			rep->etag[n] = '\0';
+		}
+	}
+	if (header_is(line, len, "content-length", &v, &n)) {
+		int64_t cl;
+
+		if (s3_parse_size(v, n, &cl) != 0)
+			reply_bad(rep, "malformed Content-Length", v, n);
+		else if (rep->content_length >= 0 && rep->content_length != cl)
+			reply_bad(rep, "a second, different Content-Length", v, n);
+		else
+			rep->content_length = cl;
+	}
+	if (header_is(line, len, "content-range", &v, &n)) {
+		int64_t first, last, total;
+
+		if (s3_parse_content_range(v, n, &first, &last, &total) != 0) {
+			reply_bad(rep, "malformed Content-Range", v, n);
+		} else if (rep->has_range) {
+			reply_bad(rep, "a second Content-Range", v, n);
+		} else {
+			rep->range_first = first;
+			rep->range_last = last;
+			rep->total_length = total;
+		}
+		rep->has_range = true;
+	}
+}
+
+int
+s3_range_check(const struct s3_range *want, const struct s3_reply *rep, char *why,
+    size_t whylen)
+{
+	int64_t last;
+
+	if (*rep->bad) {
+		snprintf(why, whylen, "%s", rep->bad);
+		return -1;
+	}
+	if (rep->range_first < 0 || rep->total_length < 0) {
+		snprintf(why, whylen, "a 206 reply without a Content-Range bytes FIRST-LAST/SIZE");
+		return -1;
+	}
+	last = want->last >= 0 ? want->last : rep->total_length - 1;
+	if (rep->range_first != want->first || rep->range_last != last ||
+	    (want->total >= 0 && rep->total_length != want->total)) {
+		char size[32] = "?";
+
+		if (want->total >= 0)
+			snprintf(size, sizeof(size), "%" PRId64, want->total);
+		snprintf(why, whylen, "a 206 reply with Content-Range bytes %" PRId64 "-%" PRId64
+		    "/%" PRId64 " for a request of bytes %" PRId64 "-%" PRId64 " of %s",
+		    rep->range_first, rep->range_last, rep->total_length, want->first, last, size);
+		return -1;
+	}
+	if (rep->content_length != last - want->first + 1) {
+		if (rep->content_length < 0)
+			snprintf(why, whylen, "a 206 reply without a Content-Length");
+		else
+			snprintf(why, whylen, "a 206 reply of %" PRId64 " bytes for a range of %"
+			    PRId64, rep->content_length, last - want->first + 1);
+		return -1;
+	}
+	return 0;
 }
 
 /* The fields of an S3 <Error> reply. */
@@ -418,17 +764,11 @@ retryable(long status, const char *code)
 	    strcmp(code, "ServiceUnavailable") == 0 || strcmp(code, "Throttling") == 0;
 }
 
-/* A URL for messages: the query string of a presigned URL is left out. */
+/* A URL for messages: no userinfo, and no query of a presigned URL. */
 static void
-redact_url(const char *url, char *buf, size_t len)
+redact_url(const char *url, bool presigned, char *buf, size_t len)
 {
-	const char *q = strchr(url, '?');
-
-	if (q && (strstr(q, "X-Amz-Signature") || strstr(q, "X-Amz-Credential") ||
-	    strstr(q, "X-Amz-Security-Token") || strstr(q, "Signature=")))
-		snprintf(buf, len, "%.*s?(query hidden)", (int)(q - url), url);
-	else
-		snprintf(buf, len, "%s", url);
+	awscfg_redact_url(url, presigned, buf, len);
 }
 
 static void
@@ -456,44 +796,104 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 	return s->cancel && *s->cancel;
 }
 
+/* "name: value" appended to a header list; NULL when out of memory. */
+static struct curl_slist *
+slist_add(struct curl_slist *hl, const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 3;
+	char *line = malloc(n);
+	struct curl_slist *r = NULL;
+
+	if (line != NULL) {
+		snprintf(line, n, "%s: %s", name, value);
+		r = curl_slist_append(hl, line);
+		memset(line, 0, n);	/* it may be a secret */
+		free(line);
+	}
+	if (r == NULL)
+		curl_slist_free_all(hl);
+	return r;
+}
+
+/*
+ * url without the endpoint's userinfo ("user:password@"), malloc'd: what
+ * is signed and what a presigned URL holds. curl gets the URL as it is
+ * (the signature's Authorization header takes the place of the userinfo).
+ */
+static char *
+without_userinfo(const char *url)
+{
+	const char *auth = strstr(url, "://"), *end, *at = NULL;
+	size_t n = strlen(url);
+	char *out;
+
+	auth = auth ? auth + 3 : url;
+	end = auth + strcspn(auth, "/?#");
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if ((out = malloc(n + 1)) == NULL)
+		return NULL;
+	if (at == NULL) {
+		memcpy(out, url, n + 1);
+	} else {
+		memcpy(out, url, (size_t)(auth - url));
+		memcpy(out + (auth - url), at + 1, n - (size_t)(at + 1 - url) + 1);
+	}
+	return out;
+}
+
 /* One attempt. Fills rep; returns the CURLcode. */
 static CURLcode
 attempt(struct s3 *s, const struct s3_request *req, const char *url, struct xfer *x)
 {
 	struct curl_slist *hl = NULL;
 	struct sigv4_out so = { 0 };
-	char amz_date[20], line[2048], payload[65] = EMPTY_SHA256;
+	char amz_date[20], payload[65] = EMPTY_SHA256;
 	time_t now = time(NULL) + s->clock_offset;
 	struct tm tm;
 	CURLcode rc;
 
 	gmtime_r(&now, &tm);
 	strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
-	for (size_t i = 0; i < req->nheaders; i++)
-		hl = curl_slist_append(hl, req->headers[i]);
+	for (size_t i = 0; i < req->nheaders; i++) {
+		struct curl_slist *more = curl_slist_append(hl, req->headers[i]);
+
+		if (more == NULL) {
+			curl_slist_free_all(hl);
+			return CURLE_OUT_OF_MEMORY;
+		}
+		hl = more;
+	}
 	if (req->body)
 		sigv4_sha256_hex(req->body, req->body_len, payload);
 	if (!s->cfg->no_sign && req->url == NULL) {
-		if (sigv4_sign(&s->sig, req->method, url, req->headers, req->nheaders,
-		    payload, amz_date, &so) != 0)
+		char *signed_url = without_userinfo(url);
+		int r = signed_url == NULL ? -1 : sigv4_sign(&s->sig, req->method, signed_url,
+		    req->headers, req->nheaders, payload, amz_date, &so);
+
+		free(signed_url);
+		if (r != 0) {
+			curl_slist_free_all(hl);
 			return CURLE_URL_MALFORMAT;
-		snprintf(line, sizeof(line), "Authorization: %s", so.authorization);
-		hl = curl_slist_append(hl, line);
-		snprintf(line, sizeof(line), "x-amz-date: %s", amz_date);
-		hl = curl_slist_append(hl, line);
-		snprintf(line, sizeof(line), "x-amz-content-sha256: %s", payload);
-		hl = curl_slist_append(hl, line);
-		if (s->cfg->session_token && *s->cfg->session_token) {
-			snprintf(line, sizeof(line), "x-amz-security-token: %s", s->cfg->session_token);
-			hl = curl_slist_append(hl, line);
 		}
-		memset(line, 0, sizeof(line));
+		if ((hl = slist_add(hl, "Authorization", so.authorization)) != NULL &&
+		    (hl = slist_add(hl, "x-amz-date", amz_date)) != NULL)
+			hl = slist_add(hl, "x-amz-content-sha256", payload);
+		if (hl && s->cfg->session_token && *s->cfg->session_token)
+			hl = slist_add(hl, "x-amz-security-token", s->cfg->session_token);
 		sigv4_out_free(&so);
+		if (hl == NULL)
+			return CURLE_OUT_OF_MEMORY;
 	}
 	hl = curl_slist_append(hl, "Expect:");
 
 	curl_easy_reset(s->curl);
+	s->curl_err[0] = '\0';
+	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->curl_err);
 	curl_easy_setopt(s->curl, CURLOPT_URL, url);
+	/* The path goes out as signed: "a/../b" is a key, not a way elsewhere. */
+	curl_easy_setopt(s->curl, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "bkpipe/" BKPIPE_VERSION);
 	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, 10L);
@@ -526,13 +926,61 @@ attempt(struct s3 *s, const struct s3_request *req, const char *url, struct xfer
 	return rc;
 }
 
-int
-s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
+/* TLS trouble that a retry cannot mend: the certificate, the CA file, the key. */
+static bool
+tls_fatal(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The request's headers, its Range among them, each checked. */
+static int
+request_headers(const struct s3_request *req, const char **h, char *range, size_t rangelen,
+    char *why, size_t whylen)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < req->nheaders; i++) {
+		if (s3_header_check(req->headers[i], why, whylen) != 0)
+			return -1;
+		h[n++] = req->headers[i];
+	}
+	if (req->range) {
+		if (req->range->first < 0 || req->range->first > S3_SIZE_MAX ||
+		    req->range->last > S3_SIZE_MAX ||
+		    (req->range->last >= 0 && req->range->last < req->range->first)) {
+			snprintf(why, whylen, "a bad range");
+			return -1;
+		}
+		if (req->range->last >= 0)
+			snprintf(range, rangelen, "Range: bytes=%" PRId64 "-%" PRId64,
+			    req->range->first, req->range->last);
+		else
+			snprintf(range, rangelen, "Range: bytes=%" PRId64 "-", req->range->first);
+		h[n++] = range;
+	}
+	return (int)n;
+}
+
+/* The request with its retries; see s3_request. */
+static int
+perform(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 {
 	char shown[2048], hbuf[128];
 	int tries = 0;
 
-	s->err[0] = '\0';
 	for (;;) {
 		char *url = req->url ? strdup(req->url) : request_url(s, req->bucket, req->key, req->query);
 		struct xfer x = { .s = s, .req = req, .rep = rep };
@@ -540,16 +988,19 @@ s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 		const char *code, *h;
 		CURLcode rc;
 
+		if (url == NULL && *s->err)
+			return EXIT_USAGE;	/* request_url said why */
 		if (url == NULL) {
 			snprintf(s->err, sizeof(s->err), "out of memory");
 			return EXIT_DATA;
 		}
-		memset(rep, 0, sizeof(*rep));
-		rep->content_length = rep->total_length = -1;
-		redact_url(url, shown, sizeof(shown));
+		s3_reply_init(rep);
+		redact_url(url, req->url != NULL, shown, sizeof(shown));
 		tries++;
 		rc = attempt(s, req, url, &x);
 		free(url);
+		if (rc == CURLE_OK && success(rep->status) && !x.checked)
+			check_reply(&x);
 		if (s->verbose)
 			fprintf(stderr, "%s: %s %s -> %ld%s%s\n", prog, req->method, shown, rep->status,
 			    rc != CURLE_OK ? ": " : "", rc != CURLE_OK ? curl_easy_strerror(rc) : "");
@@ -557,6 +1008,16 @@ s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 			snprintf(s->err, sizeof(s->err), "%s %s: the server ignored the Range header",
 			    req->method, shown);
 			return EXIT_DATA;
+		}
+		if (*x.refused) {
+			/* Not what was asked: asked again while nothing went on. */
+			snprintf(s->err, sizeof(s->err), "%s %s: %s (after %d attempt%s)", req->method,
+			    shown, x.refused, tries, tries == 1 ? "" : "s");
+			s3_reply_free(rep);
+			if (x.sink_used || tries >= s->cfg->max_attempts)
+				return EXIT_DATA;
+			backoff(tries);
+			continue;
 		}
 		if (x.sink_failed) {
 			snprintf(s->err, sizeof(s->err), "%s %s: stopped by the reader", req->method, shown);
@@ -574,16 +1035,23 @@ s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 			return EXIT_DATA;
 		}
 		if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && !success(rep->status))) {
-			if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) {
-				snprintf(s->err, sizeof(s->err), "%s: %s", shown, curl_easy_strerror(rc));
+			const char *why = *s->curl_err ? s->curl_err : curl_easy_strerror(rc);
+
+			if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL ||
+			    tls_fatal(rc)) {
+				snprintf(s->err, sizeof(s->err), "%s %s: %s%s", req->method, shown, why,
+				    tls_fatal(rc) ? " (hint: check the endpoint's certificate and "
+				    "AWS_CA_BUNDLE)" : "");
 				s3_reply_free(rep);
 				return EXIT_USAGE;
 			}
 			snprintf(s->err, sizeof(s->err), "%s %s: %s (after %d attempt%s)", req->method,
-			    shown, curl_easy_strerror(rc), tries, tries == 1 ? "" : "s");
+			    shown, why, tries, tries == 1 ? "" : "s");
 			s3_reply_free(rep);
+			/* A reply that is not HTTP (curl refused its framing) is the
+			 * server's doing, as a malformed header is: data, not transient. */
 			if (x.sink_used || tries >= s->cfg->max_attempts)
-				return EXIT_TRANSIENT;
+				return rc == CURLE_WEIRD_SERVER_REPLY ? EXIT_DATA : EXIT_TRANSIENT;
 			backoff(tries);
 			continue;
 		}
@@ -604,10 +1072,10 @@ s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 			    " (hint: %s)", h);
 
 		/* Once: a clock that is off, or a bucket in another region. */
-		if (strcmp(code, "RequestTimeTooSkewed") == 0 && !s->skew_fixed && *x.date) {
+		if (strcmp(code, "RequestTimeTooSkewed") == 0 && !s->skew_fixed && *rep->date) {
 			int64_t server;
 
-			if (units_parse_http_date(x.date, &server) == 0) {
+			if (units_parse_http_date(rep->date, &server) == 0) {
 				s->clock_offset = (long)(server - (int64_t)time(NULL));
 				if (s->verbose)
 					fprintf(stderr, "%s: the server's clock is %ld s from ours; "
@@ -618,7 +1086,8 @@ s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 			}
 		}
 		if ((rep->status == 301 || rep->status == 307 || rep->status == 400) &&
-		    *e.region && strcmp(e.region, s->region) != 0 && !s->redirected) {
+		    *e.region && strcmp(e.region, s->region) != 0 && !s->redirected &&
+		    awscfg_region_ok(e.region)) {
 			if (s->verbose)
 				fprintf(stderr, "%s: the bucket is in region %s; asking there\n",
 				    prog, e.region);
@@ -634,6 +1103,33 @@ s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 		}
 		return retryable(rep->status, code) ? EXIT_TRANSIENT : EXIT_DATA;
 	}
+}
+
+int
+s3_request(struct s3 *s, const struct s3_request *orig, struct s3_reply *rep)
+{
+	char range[64], why[128];
+	const char **hdrs = calloc(orig->nheaders + 1, sizeof(*hdrs));
+	struct s3_request r = *orig, *req = &r;
+	int n, status;
+
+	s->err[0] = '\0';
+	s3_reply_init(rep);
+	if (hdrs == NULL) {
+		snprintf(s->err, sizeof(s->err), "out of memory");
+		return EXIT_DATA;
+	}
+	if ((n = request_headers(orig, hdrs, range, sizeof(range), why, sizeof(why))) < 0) {
+		snprintf(s->err, sizeof(s->err), "%s %s: %s", orig->method, orig->key ? orig->key : "",
+		    why);
+		free(hdrs);
+		return EXIT_USAGE;
+	}
+	r.headers = hdrs;
+	r.nheaders = (size_t)n;
+	status = perform(s, req, rep);
+	free(hdrs);
+	return status;
 }
 
 /* --- listings -------------------------------------------------------- */
@@ -653,6 +1149,7 @@ struct page {
 	bool in_contents, in_prefixes;
 	struct s3_entry cur;
 	bool truncated, url_encoded, bad;
+	bool root_ok, truncated_seen;	/* a ListBucketResult, with IsTruncated */
 	char *token;
 };
 
@@ -684,7 +1181,9 @@ list_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 	pg->depth++;
 	pg->text_len = 0;
 	pg->field = F_NONE;
-	if (pg->depth == 2) {
+	if (pg->depth == 1) {
+		pg->root_ok = strcmp(name, "ListBucketResult") == 0;
+	} else if (pg->depth == 2) {
 		if (strcmp(name, "Contents") == 0) {
 			pg->in_contents = true;
 			memset(&pg->cur, 0, sizeof(pg->cur));
@@ -747,15 +1246,18 @@ list_end(void *arg, const XML_Char *name)
 	case F_CLASS: set_text(pg, &pg->cur.storage_class); break;
 	case F_SIZE:
 		t = take_text(pg);
-		if (t && *t && strspn(t, "0123456789") == strlen(t) && strlen(t) < 19)
-			pg->cur.size = strtoll(t, NULL, 10);
-		else
+		if (t == NULL || s3_parse_size(t, strlen(t), &pg->cur.size) != 0)
 			pg->bad = true;
 		free(t);
 		break;
 	case F_TRUNCATED:
 		t = take_text(pg);
+		/* Only "true" or "false": anything else could end a listing early. */
 		pg->truncated = t && strcmp(t, "true") == 0;
+		if (t == NULL || (strcmp(t, "true") != 0 && strcmp(t, "false") != 0) ||
+		    pg->truncated_seen)
+			pg->bad = true;
+		pg->truncated_seen = true;
 		free(t);
 		break;
 	case F_TOKEN:
@@ -823,7 +1325,7 @@ page_finish(struct page *pg, char *why, size_t len)
 	for (size_t i = 0; i < pg->n; i++) {
 		struct s3_entry *e = &pg->e[i];
 
-		if (e->key == NULL || (pg->url_encoded && listing_decode((char *)e->key) != 0)) {
+		if (e->key == NULL || (pg->url_encoded && decode_key((char *)e->key) != 0)) {
 			snprintf(why, len, "an entry without a valid key");
 			return -1;
 		}
@@ -851,17 +1353,25 @@ page_finish(struct page *pg, char *why, size_t len)
 	return 0;
 }
 
-static void
+/* Append &name=value (escaped) to q; -1 when it does not fit whole. */
+static int
 query_add(char *q, size_t len, const char *name, const char *value)
 {
 	char *v;
+	size_t used = strlen(q);
+	int r;
 
 	if (value == NULL)
-		return;
+		return 0;
 	if ((v = s3_query_escape(value)) == NULL)
-		return;
-	snprintf(q + strlen(q), len - strlen(q), "&%s=%s", name, v);
+		return -1;
+	r = snprintf(q + used, len - used, "&%s=%s", name, v);
 	free(v);
+	if (r < 0 || (size_t)r >= len - used) {
+		q[used] = '\0';
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -884,8 +1394,12 @@ s3_list_page(const char *body, size_t len, s3_list_fn fn, void *arg, char **next
 	if (len > INT_MAX || XML_Parse(p, body ? body : "", (int)len, 1) != XML_STATUS_OK)
 		snprintf(why, whylen, "%s at line %lu", XML_ErrorString(XML_GetErrorCode(p)),
 		    (unsigned long)XML_GetCurrentLineNumber(p));
+	else if (!pg.root_ok)
+		snprintf(why, whylen, "not a ListBucketResult");
 	else if (pg.bad)
 		snprintf(why, whylen, "a malformed field");
+	else if (!pg.truncated_seen)
+		snprintf(why, whylen, "no IsTruncated: cannot tell whether the listing is whole");
 	else if (pg.truncated && (pg.token == NULL || *pg.token == '\0'))
 		snprintf(why, whylen, "a truncated page without a continuation token");
 	else
@@ -917,10 +1431,16 @@ s3_list(struct s3 *s, const char *bucket, const struct s3_list_opts *o,
 		struct s3_reply rep;
 		char query[8192] = "list-type=2&encoding-type=url", why[256];
 
-		query_add(query, sizeof(query), "prefix", o->prefix && *o->prefix ? o->prefix : NULL);
-		query_add(query, sizeof(query), "delimiter", o->delimiter);
-		query_add(query, sizeof(query), "start-after", token ? NULL : o->start_after);
-		query_add(query, sizeof(query), "continuation-token", token);
+		if (query_add(query, sizeof(query), "prefix", o->prefix && *o->prefix ? o->prefix : NULL) ||
+		    query_add(query, sizeof(query), "delimiter", o->delimiter) ||
+		    query_add(query, sizeof(query), "start-after", token ? NULL : o->start_after) ||
+		    query_add(query, sizeof(query), "continuation-token", token)) {
+			/* Never a shorter prefix than asked: it would list more. */
+			snprintf(s->err, sizeof(s->err), "the prefix, start-after or continuation "
+			    "token is too long for a request");
+			free(token);
+			return EXIT_USAGE;
+		}
 		free(token);
 		token = NULL;
 		req.query = query;
@@ -942,11 +1462,15 @@ s3_list(struct s3 *s, const char *bucket, const struct s3_list_opts *o,
 char *
 s3_presign(struct s3 *s, const char *bucket, const char *key, long expires, int64_t now)
 {
-	char *url = request_url(s, bucket, key, NULL), amz_date[20];
+	char *full = request_url(s, bucket, key, NULL), *url, amz_date[20];
 	struct sigv4_out so;
 	time_t t = (time_t)now;
 	struct tm tm;
 
+	if (full == NULL)
+		return NULL;
+	url = without_userinfo(full);	/* a URL to hand out holds no password */
+	free(full);
 	if (url == NULL)
 		return NULL;
 	gmtime_r(&t, &tm);

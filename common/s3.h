@@ -24,8 +24,49 @@
 
 struct s3;
 
-/* s3://bucket/key, split (malloc'd); key may be "". 0, or -1 with both NULL. */
-int s3_parse_url(const char *url, char **bucket, char **key);
+/* Sizes from a server above this (8 PiB) are refused, so sums never overflow. */
+#define S3_SIZE_MAX ((int64_t)1 << 53)
+
+/*
+ * A bucket name as S3 names them: 3 to 63 lowercase letters, digits, '.'
+ * and '-', beginning and ending with a letter or a digit, no "..", not an
+ * IPv4 address. Nothing else may reach a host name or a path. 0, or -1
+ * with why.
+ */
+int s3_bucket_check(const char *bucket, char *why, size_t whylen);
+
+/*
+ * s3://bucket/key, split (malloc'd), the bucket checked; the key raw, may
+ * be "". 0, or -1 with why and both NULL.
+ */
+int s3_parse_url(const char *url, char **bucket, char **key, char *why, size_t whylen);
+
+/*
+ * An s3:// URL as written on a command line or a listing line: the bucket
+ * checked, the key percent-decoded (%XX), and refused when it is empty
+ * (unless may_be_empty) or would hold a NUL byte: a key is never cut
+ * short. 0, or -1 with why and both NULL.
+ */
+int s3_object_url(const char *url, bool may_be_empty, char **bucket, char **key,
+    char *why, size_t whylen);
+
+/*
+ * A request header line "Name: value" from options: the name an RFC 9110
+ * token, the value without control bytes (CR, LF, NUL, ...). 0, or -1 with why.
+ */
+int s3_header_check(const char *line, char *why, size_t whylen);
+
+/* A decimal number as HTTP sends it: 1 to 19 digits, nothing else, at most
+ * S3_SIZE_MAX. 0, or -1. */
+int s3_parse_size(const char *s, size_t len, int64_t *out);
+
+/*
+ * A Content-Range value, "bytes FIRST-LAST/TOTAL" exactly (TOTAL "*": -1),
+ * with FIRST <= LAST < TOTAL; or, as a 416 sends it, '*' for FIRST-LAST
+ * (both -1). Each number as s3_parse_size takes it. 0, or -1 with all -1.
+ */
+int s3_parse_content_range(const char *s, size_t len, int64_t *first, int64_t *last,
+    int64_t *total);
 
 struct s3 *s3_new(const struct awscfg *cfg, int verbose);
 void s3_free(struct s3 *s);
@@ -38,11 +79,39 @@ struct s3_reply {
 	char etag[256];
 	char bucket_region[64];
 	int64_t content_length;	/* -1 when absent */
+	int64_t range_first, range_last;	/* from Content-Range; -1 */
 	int64_t total_length;	/* from Content-Range "bytes a-b/TOTAL"; -1 */
+	bool has_range;		/* a Content-Range was seen */
 	/* x-amz-checksum-* (base64) and their type (FULL_OBJECT, COMPOSITE) */
 	char crc32[16], crc32c[16], sha256[64], checksum_type[32];
 	char last_modified[64];	/* as HTTP gives it */
+	char date[64];
+	char bad[160];		/* why a header of the reply is malformed, or "" */
 };
+
+/* An empty reply: no status, no headers, the numbers -1. */
+void s3_reply_init(struct s3_reply *rep);
+
+/*
+ * Take one header line of a reply ("Name: value\r\n") into rep. A status
+ * line starts a new reply. A malformed Content-Length, Content-Range or
+ * ETag sets rep->bad; the number stays -1.
+ */
+void s3_reply_header(struct s3_reply *rep, const char *line, size_t len);
+
+/* The bytes a ranged GET asks for: [first, last], last -1 for "to the end";
+ * total the object's size when known, else -1. */
+struct s3_range {
+	int64_t first, last, total;
+};
+
+/*
+ * Whether a 206 reply is exactly the range asked for: Content-Range's
+ * first, last and total, and a Content-Length of that many bytes. 0, or
+ * -1 with why.
+ */
+int s3_range_check(const struct s3_range *want, const struct s3_reply *rep, char *why,
+    size_t whylen);
 
 /*
  * Called with body bytes of a successful (2xx) reply as they arrive;
@@ -60,7 +129,14 @@ struct s3_request {
 	size_t nheaders;
 	const char *body;	/* a request body (POST, PUT), or NULL */
 	size_t body_len;
-	bool ranged;		/* a Range request: a 200 (whole object) reply is refused */
+	/*
+	 * A Range request (the header is added): a 200 (whole object) reply is
+	 * refused, and a 206 must be exactly this range (s3_range_check)
+	 * before a byte reaches the sink, which then gets at most its length.
+	 */
+	const struct s3_range *range;
+	bool whole;		/* a GET of the whole object: its 200 reply ... */
+	int64_t size;		/* ... must carry Content-Length size */
 	s3_sink sink;		/* NULL: buffer the body in the reply */
 	void *sink_arg;
 	size_t max_body;	/* limit for a buffered body */
@@ -69,8 +145,11 @@ struct s3_request {
 /*
  * Perform a request with retries. Returns an exit status: EXIT_OK for a
  * 2xx reply; EXIT_DATA when the server said no (the reply and s3_error()
- * say why); EXIT_TRANSIENT when retries ran out; EXIT_USAGE for a bad
- * request. The reply's body is freed by s3_reply_free().
+ * say why), or kept answering what was not asked (a malformed number, a
+ * range or length other than the one asked for); EXIT_TRANSIENT when
+ * retries ran out; EXIT_USAGE for a bad request, a header that fails
+ * s3_header_check(), or a TLS certificate (or CA file) problem, which no
+ * retry mends. The reply's body is freed by s3_reply_free().
  */
 int s3_request(struct s3 *s, const struct s3_request *req, struct s3_reply *rep);
 void s3_reply_free(struct s3_reply *rep);

@@ -30,8 +30,8 @@ main(int argc, char *argv[])
 		die(EXIT_USAGE, "%s: not a time", argv[3]);
 	if (awscfg_load(&cfg, &o, err, sizeof(err)) != 0)
 		die(EXIT_USAGE, "%s", err);
-	if (s3_parse_url(argv[1], &bucket, &key) != 0)
-		die(EXIT_USAGE, "%s: not an s3:// URL", argv[1]);
+	if (s3_parse_url(argv[1], &bucket, &key, err, sizeof(err)) != 0)
+		die(EXIT_USAGE, "%s: %s", argv[1], err);
 	if ((s = s3_new(&cfg, 0)) == NULL || (url = s3_presign(s, bucket, key, atol(argv[2]), now)) == NULL)
 		die(EXIT_DATA, "cannot presign");
 	puts(url);
