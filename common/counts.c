@@ -473,7 +473,8 @@ counts_summary(const struct counts *c)
 void
 counts_sort(struct counts *c)
 {
-	qsort(c->v, c->n, sizeof(*c->v), by_name);
+	if (c->n > 1)
+		qsort(c->v, c->n, sizeof(*c->v), by_name);
 }
 
 void

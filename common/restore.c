@@ -51,6 +51,8 @@ emit(struct restore *r, const char *p, size_t n)
 			exit(EXIT_OK);
 		die(EXIT_DATA, "write error:");
 	}
+	if (n > 0)
+		r->out_mid = p[n - 1] != '\n';
 }
 
 /* Run (or emit) a statement of our own making. */
@@ -60,6 +62,9 @@ own(struct restore *r, const char *sql, const struct sql_item *it)
 	struct feed_where w;
 
 	if (r->out) {
+		/* On a line of its own: never the end of a line the input left open. */
+		if (r->out_mid)
+			emit(r, "\n", 1);
 		emit(r, sql, strlen(sql));
 		emit(r, "\n", 1);
 		return 0;

@@ -51,6 +51,7 @@ struct restore {
 	PGconn *conn;
 	struct feed *feed;
 	FILE *out;			/* --emit */
+	bool out_mid;			/* what was written ends inside a line */
 	/* the current entry */
 	const struct sql_toc *toc;
 	unsigned toc_id;

@@ -575,6 +575,29 @@ copy_piece(struct sqlr *r, struct sql_item *it)
 	}
 }
 
+/*
+ * A meta-command inside an unfinished statement, the last bytes of acc from
+ * meta_at: handed out alone, the statement kept to go on. 0 or -1.
+ */
+static int
+mid_meta(struct sqlr *r, struct sql_item *it)
+{
+	if (strbuf_add(&r->meta, r->acc.p + r->meta_at, r->acc.len - r->meta_at) != 0)
+		return -1;
+	r->acc.len = r->meta_at;
+	r->meta_mid = false;
+	r->meta_out = true;
+	memset(it, 0, sizeof(*it));
+	it->kind = SQL_META;
+	it->text = it->body = r->meta.p;
+	it->len = it->body_len = r->meta.len;
+	it->line = it->start_line = r->meta_line;
+	it->toc = r->have_toc ? &r->toc : NULL;
+	it->midstmt = true;
+	meta_seen(r, it);
+	return 0;
+}
+
 static int
 next_item(struct sqlr *r, struct sql_item *it)
 {
@@ -882,21 +905,9 @@ again:
 				r->pos = i + 1;
 				if (r->meta_mid) {
 					/* The statement goes on; hand out the command alone. */
-					if (strbuf_add(&r->acc, r->in + span, i + 1 - span) != 0 ||
-					    strbuf_add(&r->meta, r->acc.p + r->meta_at, r->acc.len - r->meta_at) != 0)
+					if (strbuf_add(&r->acc, r->in + span, i + 1 - span) != 0)
 						return -1;
-					r->acc.len = r->meta_at;
-					r->meta_mid = false;
-					r->meta_out = true;
-					memset(it, 0, sizeof(*it));
-					it->kind = SQL_META;
-					it->text = it->body = r->meta.p;
-					it->len = it->body_len = r->meta.len;
-					it->line = it->start_line = r->meta_line;
-					it->toc = r->have_toc ? &r->toc : NULL;
-					it->midstmt = true;
-					meta_seen(r, it);
-					return 0;
+					return mid_meta(r, it);
 				}
 				if (strbuf_add(&r->acc, r->in + span, i + 1 - span) != 0)
 					return -1;
@@ -929,7 +940,11 @@ again:
 			r->body_line = r->line;
 		}
 	}
-	r->meta_mid = false;	/* a command cut by the end: part of the statement */
+	if (r->st == L_META && r->meta_mid) {
+		/* psql runs a command the end cut short too: hand it out first. */
+		r->st = L_NORMAL;
+		return mid_meta(r, it);
+	}
 	if (r->acc.len == 0) {
 		item_init(r, it, SQL_END);
 		it->len = 0;

@@ -164,6 +164,8 @@ test_meta(void)
 	split("SELECT '\\g'; SELECT \"\\o\";", "STMT@1:SELECT '\\g'; | STMT@1:SELECT \"\\o\";",
 	    "backslashes in quotes are not meta-commands");
 	split("\\restrict abc", "META@1:\\restrict abc", "a meta-command at the end of input");
+	split("SELECT 1 \\! id", "META@1:\\! id [mid] | STMT@1:SELECT 1  [incomplete]",
+	    "a meta-command inside a statement cut by the end of input is still one");
 }
 
 static void
