@@ -371,8 +371,11 @@ meta(struct restore *r, const struct sql_item *it)
 	for (size_t i = 0; i < m.n && rc == 0 && !dot; i++)
 		rc = meta_cmd(r, it, &m.cmd[i], true);
 	sql_meta_free(&m);
-	if (rc == 0 && r->out && !dot)
+	if (rc == 0 && r->out && !dot) {
 		emit(r, it->text, it->len);
+		if (r->out_mid)
+			emit(r, "\n", 1);	/* cut by the end of input: what follows is not its argument */
+	}
 	return rc;
 }
 
