@@ -189,6 +189,47 @@ assert_log() {
 	assert_output "hello, WorLD"
 }
 
+@test "append_body: a longer body, Content-Length grown to match" {
+	fp_rules '[{"forward": true, "append_body": "EXTRA"}]'
+	run -0 --separate-stderr curl -sS -D "$BATS_TEST_TMPDIR/head" -o "$BATS_TEST_TMPDIR/long" "$FP_URL/blob"
+	assert_equal "$(stat -c %s "$BATS_TEST_TMPDIR/long")" 300005
+	grep -qx $'Content-Length: 300005\r' "$BATS_TEST_TMPDIR/head"
+	cmp <(head -c 300000 "$BATS_TEST_TMPDIR/long") "$WWW/blob"
+	assert_equal "$(tail -c 5 "$BATS_TEST_TMPDIR/long")" EXTRA
+	assert_log "GET /blob 0 200"
+}
+
+@test "truncate_body: a shorter body, Content-Length fixed, a well-formed reply" {
+	fp_rules '[{"forward": true, "truncate_body": 1000}]'
+	run -0 --separate-stderr curl -sS -D "$BATS_TEST_TMPDIR/head" -o "$BATS_TEST_TMPDIR/short" "$FP_URL/blob"
+	grep -qx $'Content-Length: 1000\r' "$BATS_TEST_TMPDIR/head"
+	cmp "$BATS_TEST_TMPDIR/short" <(head -c 1000 "$WWW/blob")
+}
+
+@test "content_length: sent as written, the body unchanged, then the connection closes" {
+	local v sock
+	for v in 12abc -5 99999999999999999999; do
+		fp_rules "[{\"forward\": true, \"content_length\": \"$v\"}]"
+		# A descriptor of its own: bats writes its report on 3.
+		exec {sock}<>"/dev/tcp/127.0.0.1/${FP_URL##*:}"
+		printf 'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n' >&"$sock"
+		run cat <&"$sock"
+		exec {sock}<&-
+		assert_line $'Content-Length: '"$v"$'\r'
+		assert_line "hello, world"
+		assert_line $'Connection: close\r'
+	done
+}
+
+@test "a wrong Content-Range on a ranged GET: set_headers on the rule with header Range" {
+	fp_rules '[{"forward": true, "header": "Range", "set_headers": {"Content-Range": "bytes 1-5/99"}}]'
+	# The test server ignores Range (a 200): the rule still matches the request.
+	run -0 --separate-stderr curl -sS -D - -o /dev/null -r 0-4 "$FP_URL/blob"
+	assert_line $'Content-Range: bytes 1-5/99\r'
+	run -0 --separate-stderr curl -sS -D - -o /dev/null "$FP_URL/hello.txt"
+	refute_output --partial "Content-Range"
+}
+
 @test "set_headers, drop_headers and a replaced status" {
 	fp_rules '[{"forward": true, "status": 500, "drop_headers": ["last-modified"],
 		"set_headers": {"x-amz-request-id": "tx1", "content-type": "application/xml"}}]'

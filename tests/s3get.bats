@@ -25,10 +25,44 @@ setup_file() {
 	s3_aws s3api put-object --bucket "$S3_BUCKET" --key $'odd/new\nline 100%' --body "$d/odd" >/dev/null
 }
 
-# A test that starts the fault proxy stops it: a test's variables do not
-# reach teardown_file.
+# A test that starts the fault proxy (or the TLS server) stops it: a test's
+# variables do not reach teardown_file.
 teardown() {
 	fp_stop
+	tls_stop
+}
+
+# tls_start: a loopback TLS server with a self-signed certificate for
+# 127.0.0.1 (openssl s_server, any free port); sets TLS_URL, TLS_CERT, TLS_PID.
+tls_start() {
+	local d=$BATS_TEST_TMPDIR/tls i
+	mkdir -p "$d"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+	TLS_CERT=$d/cert.pem
+	openssl s_server -accept 0 -cert "$d/cert.pem" -key "$d/key.pem" -www \
+		</dev/null >"$d/out" 2>&1 3>&- &
+	TLS_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^ACCEPT' "$d/out" && break
+		sleep 0.05
+	done
+	TLS_URL=https://127.0.0.1:$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$d/out")
+	[[ $TLS_URL != https://127.0.0.1: ]]
+}
+
+tls_stop() {
+	[[ -n ${TLS_PID:-} ]] || return 0
+	kill -TERM "$TLS_PID" 2>/dev/null
+	wait "$TLS_PID" 2>/dev/null
+	unset TLS_PID
+	return 0
+}
+
+# The requests of the last run that the proxy answered with rule 0, as
+# "METHOD STATUS" lines counted.
+rule0() {
+	awk '$3 == "0" { print $1, $4 }' "$FP_LOG" | sort | uniq -c | awk '{ print $2, $3, $1 }'
 }
 
 teardown_file() {
@@ -220,7 +254,7 @@ print(b64(zlib.crc32(d).to_bytes(4, "big")), b64(c.to_bytes(4, "big")), b64(hash
 
 @test "an object replaced during the download: exit 1, never spliced" {
 	fp_start "$S3_ENDPOINT"
-	fp_rules '[{"method": "GET", "header": "Range", "times": 1, "stall": 2}]'
+	fp_rules '[{"method": "GET", "header": "Range", "times": 1, "stall": 4}]'
 	s3get -j 2 --part-size 1M --endpoint-url "$FP_URL" "s3://$S3_BUCKET/single" >"$OUT" 2>"$BATS_TEST_TMPDIR/err" &
 	local pid=$!
 	sleep 0.5
@@ -238,6 +272,200 @@ print(b64(zlib.crc32(d).to_bytes(4, "big")), b64(c.to_bytes(4, "big")), b64(hash
 	fp_rules '[{"method": "GET", "header": "Range", "forward": true, "drop_headers": ["Content-Range"], "status": 200}]'
 	run -1 --separate-stderr bash -c 's3get -j 2 --part-size 1M --endpoint-url "$1" "$2" >/dev/null' _ "$FP_URL" "s3://$S3_BUCKET/single"
 	[[ $stderr == *"the server ignored the Range header"* ]]
+}
+
+@test "a 206 with a longer body than its range is retried, then exit 1, and -o leaves nothing" {
+	fp_start "$S3_ENDPOINT"
+	fp_rules '[{"method": "GET", "header": "Range", "forward": true, "append_body": "EXTRA"}]'
+	AWS_MAX_ATTEMPTS=3 run -1 --separate-stderr s3get -j 2 --part-size 1M -o "$OUT" --endpoint-url "$FP_URL" "s3://$S3_BUCKET/single"
+	assert_stderr_has "a 206 reply of 1048581 bytes for a range of 1048576 (after 3 attempts)"
+	[ ! -e "$OUT" ]
+	run -0 ls "$BATS_TEST_TMPDIR"
+	refute_output --partial ".s3get-"
+	# Once only: the retry mends it.
+	fp_rules '[{"method": "GET", "header": "Range", "times": 1, "forward": true, "append_body": "EXTRA"}]'
+	fp_clear_log
+	run -0 --separate-stderr bash -c 's3get -j 2 --part-size 1M --endpoint-url "$1" "$2" | cmp - "$3"' _ "$FP_URL" "s3://$S3_BUCKET/single" "$D/single"
+	assert_equal "$(grep -c ' 0 206$' "$FP_LOG")" 1
+}
+
+@test "a 206 with a shorter body than its range (Content-Length to match) is retried, then exit 1" {
+	fp_start "$S3_ENDPOINT"
+	fp_rules '[{"method": "GET", "header": "Range", "forward": true, "truncate_body": 1000}]'
+	AWS_MAX_ATTEMPTS=2 run -1 --separate-stderr bash -c 's3get -j 2 --part-size 1M --endpoint-url "$1" "$2" >/dev/null' _ "$FP_URL" "s3://$S3_BUCKET/single"
+	assert_stderr_has "a 206 reply of 1000 bytes for a range of 1048576 (after 2 attempts)"
+}
+
+@test "a 206 whose Content-Range is not the range asked for (start, end or total) is retried, then exit 1" {
+	local cr
+	fp_start "$S3_ENDPOINT"
+	for cr in "bytes 1-1048576/$((3 * PART + 7))" "bytes 0-1048574/$((3 * PART + 7))" \
+		"bytes 0-1048575/$((3 * PART + 8))" "bytes 0-1048575/*" "bytes */$((3 * PART + 7))"; do
+		fp_rules "[{\"method\": \"GET\", \"header\": \"Range\", \"forward\": true, \"set_headers\": {\"Content-Range\": \"$cr\"}}]"
+		AWS_MAX_ATTEMPTS=2 run -1 --separate-stderr bash -c 's3get -j 2 --part-size 1M --endpoint-url "$1" "$2" >/dev/null' _ "$FP_URL" "s3://$S3_BUCKET/single"
+		assert_stderr_has "(after 2 attempts)"
+		assert_stderr_has "Content-Range"
+	done
+	# A resumed stream (-j 1, after a cut) is held to its range too.
+	fp_rules '[{"method": "GET", "times": 1, "forward": true, "cut_body_after": 300000},
+		{"method": "GET", "header": "Range", "forward": true, "set_headers": {"Content-Range": "bytes 0-3145734/3145735"}}]'
+	AWS_MAX_ATTEMPTS=2 run -1 --separate-stderr bash -c 's3get -j 1 --endpoint-url "$1" "$2" >/dev/null' _ "$FP_URL" "s3://$S3_BUCKET/single"
+	assert_stderr_has "a 206 reply with Content-Range bytes 0-3145734/3145735 for a request of bytes 300000-3145734"
+}
+
+@test "a 206 of the right range with wrong bytes: exit 1, md5 mismatch with the ETag" {
+	fp_start "$S3_ENDPOINT"
+	fp_rules '[{"method": "GET", "header": "Range", "times": 1, "forward": true, "corrupt_byte_at": 5000}]'
+	run -1 --separate-stderr bash -c 's3get -j 2 --part-size 1M --endpoint-url "$1" "$2" >/dev/null' _ "$FP_URL" "s3://$S3_BUCKET/single"
+	assert_stderr_has "s3://$S3_BUCKET/single: md5 mismatch with the ETag"
+}
+
+@test "an absurd Content-Length (20 digits, negative, not a number) is refused: exit 1, nothing written" {
+	local v
+	fp_start "$S3_ENDPOINT"
+	for v in 99999999999999999999 9223372036854775808 -5 12abc; do
+		fp_rules "[{\"method\": \"HEAD\", \"forward\": true, \"content_length\": \"$v\"}]"
+		AWS_MAX_ATTEMPTS=2 run -1 --separate-stderr s3get -o "$OUT" --endpoint-url "$FP_URL" "s3://$S3_BUCKET/single"
+		# curl refuses "-5" itself ("Invalid Content-Length"); s3get the rest.
+		assert_stderr_has "HEAD $FP_URL/$S3_BUCKET/single: "
+		assert_stderr_has "Content-Length"
+		assert_stderr_has "(after 2 attempts)"
+		[ ! -e "$OUT" ]
+		fp_rules "[{\"method\": \"GET\", \"header\": \"Range\", \"forward\": true, \"content_length\": \"$v\"}]"
+		AWS_MAX_ATTEMPTS=2 run -1 --separate-stderr bash -c 'set -o pipefail; s3get -j 2 --part-size 1M --endpoint-url "$1" "$2" | wc -c' _ "$FP_URL" "s3://$S3_BUCKET/single"
+		assert_stderr_has "Content-Length"
+		assert_stderr_has "(after 2 attempts)"
+		assert_output 0
+	done
+	# Whole, without a Range: a reply longer than the HEAD said.
+	fp_rules '[{"method": "GET", "forward": true, "append_body": "EXTRA"}]'
+	AWS_MAX_ATTEMPTS=2 run -1 --separate-stderr bash -c 'set -o pipefail; s3get -j 1 --endpoint-url "$1" "$2" | wc -c' _ "$FP_URL" "s3://$S3_BUCKET/single"
+	assert_stderr_has "a reply of 3145740 bytes for an object of 3145735 (its HEAD)"
+	assert_output 0
+}
+
+@test "a part cut short on every try: exit 3 once the retries run out" {
+	fp_start "$S3_ENDPOINT"
+	fp_rules '[{"method": "GET", "header": "Range", "forward": true, "cut_body_after": 1000}]'
+	AWS_MAX_ATTEMPTS=2 run -3 --separate-stderr bash -c 's3get -j 2 --part-size 1M --endpoint-url "$1" "$2" >/dev/null' _ "$FP_URL" "s3://$S3_BUCKET/single"
+	assert_stderr_has "transfer closed"
+}
+
+@test "an object without an ETag is guarded by If-Unmodified-Since: identical, and a replacement is exit 1" {
+	fp_start "$S3_ENDPOINT"
+	fp_rules '[{"forward": true, "drop_headers": ["ETag"]}]'
+	run -0 --separate-stderr bash -c 's3get -j 2 --part-size 1M --endpoint-url "$1" "$2" | cmp - "$3"' _ "$FP_URL" "s3://$S3_BUCKET/single" "$D/single"
+	run -0 --separate-stderr bash -c 's3get -j 1 --endpoint-url "$1" "$2" | cmp - "$3"' _ "$FP_URL" "s3://$S3_BUCKET/single" "$D/single"
+	# Replaced while a part stalls: the next part's If-Unmodified-Since fails.
+	s3_aws s3api put-object --bucket "$S3_BUCKET" --key noetag --body "$D/single" >/dev/null
+	sleep 1.1	# Last-Modified counts seconds
+	fp_rules '[{"method": "GET", "header": "Range", "times": 1, "stall": 4, "then": "close"},
+		{"forward": true, "drop_headers": ["ETag"]}]'
+	s3get -j 2 --part-size 1M --endpoint-url "$FP_URL" "s3://$S3_BUCKET/noetag" >"$OUT" 2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$!
+	sleep 0.5
+	s3_aws s3api put-object --bucket "$S3_BUCKET" --key noetag --body "$D/obj-$PART" >/dev/null
+	wait "$pid" && status=0 || status=$?
+	assert_equal "$status" 1
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output --partial "object changed during download (Unmodified-Since: "
+}
+
+@test "an object with neither an ETag nor a Last-Modified is refused: exit 1, nothing fetched" {
+	fp_start "$S3_ENDPOINT"
+	fp_rules '[{"forward": true, "drop_headers": ["ETag", "Last-Modified"]}]'
+	run -1 --separate-stderr s3get -o "$OUT" --endpoint-url "$FP_URL" "s3://$S3_BUCKET/single"
+	assert_stderr_has "the server gave neither an ETag nor a valid Last-Modified"
+	[ ! -e "$OUT" ]
+	run -1 grep '^GET ' "$FP_LOG"
+}
+
+@test "-o: SIGTERM or SIGINT mid-download removes the temporary file, and the signal ends s3get" {
+	local sig pid
+	fp_start "$S3_ENDPOINT"
+	fp_rules '[{"method": "GET", "stall": 30}]'
+	for sig in TERM INT; do
+		s3get -j 2 --part-size 1M -o "$OUT" --endpoint-url "$FP_URL" "s3://$S3_BUCKET/single" 2>/dev/null &
+		pid=$!
+		for ((i = 0; i < 100; i++)); do
+			compgen -G "$OUT.s3get-*" >/dev/null && grep -q ' stall$' "$FP_LOG" && break
+			sleep 0.05
+		done
+		compgen -G "$OUT.s3get-*" >/dev/null
+		kill -"$sig" "$pid"
+		wait "$pid" && status=0 || status=$?
+		assert_equal "$status" $((128 + $(kill -l "$sig")))
+		run compgen -G "$OUT*"
+		assert_failure
+		fp_clear_log
+	done
+}
+
+@test "a TLS certificate failure exits 2 at once with the certificate's complaint, not retried" {
+	local i
+	tls_start
+	AWS_MAX_ATTEMPTS=5 run -2 --separate-stderr s3get --endpoint-url "$TLS_URL" "s3://$S3_BUCKET/single"
+	assert_stderr_has "SSL certificate problem: self-signed certificate"
+	# One handshake: the server saw one client refuse its certificate.
+	for ((i = 0; i < 40; i++)); do
+		grep -q 'unknown ca' "$BATS_TEST_TMPDIR/tls/out" && break
+		sleep 0.05
+	done
+	sleep 0.2
+	assert_equal "$(grep -c 'unknown ca' "$BATS_TEST_TMPDIR/tls/out")" 1
+	# A CA bundle that is not one.
+	echo garbage >"$BATS_TEST_TMPDIR/bad.pem"
+	AWS_CA_BUNDLE=$BATS_TEST_TMPDIR/bad.pem run -2 --separate-stderr s3get --endpoint-url "$TLS_URL" "s3://$S3_BUCKET/single"
+	assert_stderr_has "bad.pem"
+	# The right CA bundle gets past TLS, to a server that is not S3 (its
+	# page for a GET is no listing): exit 1.
+	AWS_CA_BUNDLE=$TLS_CERT AWS_MAX_ATTEMPTS=1 run -1 --separate-stderr s3ls --endpoint-url "$TLS_URL" "s3://$S3_BUCKET/"
+	assert_stderr_has "not a ListBucketResult"
+}
+
+@test "a missing or unreadable AWS_CA_BUNDLE exits 2 naming it" {
+	AWS_CA_BUNDLE=$BATS_TEST_TMPDIR/none.pem run -2 --separate-stderr s3get "s3://$S3_BUCKET/obj-1"
+	assert_equal "$stderr" "s3get: CA bundle $BATS_TEST_TMPDIR/none.pem (AWS_CA_BUNDLE or ca_bundle): No such file or directory"
+	AWS_CA_BUNDLE=$BATS_TEST_TMPDIR run -2 --separate-stderr s3get "s3://$S3_BUCKET/obj-1"
+	assert_stderr_has "Is a directory"
+}
+
+@test "endpoint userinfo (http://user:password@host) never shows, with -v or in an error" {
+	local ep=${S3_ENDPOINT/http:\/\//http://user:s3cr3tpw@}
+	AWS_ENDPOINT_URL=$ep run -0 --separate-stderr bash -c 's3get -v "$1" | cmp - "$2"' _ "s3://$S3_BUCKET/single" "$D/single"
+	assert_stderr_has "(userinfo hidden)@"
+	[[ $stderr != *s3cr3tpw* ]]
+	AWS_ENDPOINT_URL=$ep run -0 --separate-stderr s3get --presign 1h "s3://$S3_BUCKET/single"
+	[[ $output != *s3cr3tpw* && $output != *user* ]]
+	AWS_ENDPOINT_URL=http://user:s3cr3tpw@127.0.0.1:1 AWS_MAX_ATTEMPTS=1 run -3 --separate-stderr s3get -v "s3://$S3_BUCKET/single"
+	[[ $stderr != *s3cr3tpw* ]]
+	AWS_ENDPOINT_URL='http://user:s3cr3tpw@127.0.0.1:1 x' run -2 --separate-stderr s3get "s3://$S3_BUCKET/single"
+	[[ $stderr != *s3cr3tpw* ]]
+}
+
+@test "a bucket name outside S3's rules is refused, on the command line, on stdin and for --presign: exit 2" {
+	local b
+	for b in 'x@127.0.0.1:1#' 'x@127.0.0.1:1' 'Upper' 'a_b' 'ab' 'a..b' '192.168.0.1' '-ab'; do
+		AWS_ENDPOINT_URL=http://127.0.0.1:1 run -2 --separate-stderr s3get "s3://$b/k"
+		assert_stderr_has "a bucket name"
+		AWS_ENDPOINT_URL=http://127.0.0.1:1 run -2 --separate-stderr s3get --presign 1h "s3://$b/k"
+		assert_stderr_has "a bucket name"
+		AWS_ENDPOINT_URL=http://127.0.0.1:1 run -2 --separate-stderr bash -c 'printf "2026-01-26T03:00:15Z\t1\ts3://%s/k\n" "$1" | s3get' _ "$b"
+		assert_stderr_has "a bucket name"
+	done
+}
+
+@test "the path goes out as signed: s3://b/db/../../other/k fetches that key, and %00 is refused" {
+	s3_aws s3api put-object --bucket "$S3_BUCKET" --key "db/../../other/k" --body "$D/obj-1" >/dev/null
+	fp_start "$S3_ENDPOINT"
+	run -0 --separate-stderr bash -c 's3get --endpoint-url "$1" "$2" | cmp - "$3"' _ "$FP_URL" "s3://$S3_BUCKET/db/../../other/k" "$D/obj-1"
+	run -0 cut -d' ' -f1,2 "$FP_LOG"
+	assert_output "HEAD /$S3_BUCKET/db/../../other/k
+GET /$S3_BUCKET/db/../../other/k"
+	run -2 --separate-stderr s3get "s3://$S3_BUCKET/obj-1%00x"
+	assert_stderr_has "NUL"
+	run -2 --separate-stderr bash -c 'printf "s3://%s/obj-1%%00x\n" "$1" | s3get' _ "$S3_BUCKET"
+	assert_stderr_has "line 1"
 }
 
 @test "usage errors exit 2" {

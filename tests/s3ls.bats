@@ -301,6 +301,30 @@ s3://$S3_BUCKET/dir/sub/deeper/c"
 	assert_output "$u"
 }
 
+@test "a bucket name outside S3's rules is refused: exit 2, no request" {
+	local b
+	for b in 'x@127.0.0.1:1#' 'Upper' 'a_b' 'ab' 'a..b' '192.168.0.1'; do
+		AWS_ENDPOINT_URL=http://127.0.0.1:1 run -2 --separate-stderr s3ls "s3://$b/"
+		assert_stderr_has "s3ls: s3://$b/: a bucket name"
+	done
+}
+
+@test "endpoint userinfo (http://user:password@host) is hidden in -v and in errors" {
+	AWS_ENDPOINT_URL=${S3_ENDPOINT/http:\/\//http://user:s3cr3tpw@} run -0 --separate-stderr s3ls -v "s3://$S3_BUCKET/"
+	assert_stderr_has "GET http://(userinfo hidden)@127.0.0.1:"
+	[[ $stderr != *s3cr3tpw* ]]
+	AWS_ENDPOINT_URL=http://user:s3cr3tpw@127.0.0.1:1 AWS_MAX_ATTEMPTS=1 run -3 --separate-stderr s3ls -v "s3://$S3_BUCKET/"
+	assert_stderr_has "(userinfo hidden)@127.0.0.1:1"
+	[[ $stderr != *s3cr3tpw* ]]
+}
+
+@test "a 200 reply that is not a ListBucketResult is an error, not an empty listing" {
+	fp_start "$S3_ENDPOINT"
+	fp_rules '[{"method": "GET", "status": 200, "headers": {"Content-Type": "text/html"}, "body": "<html><body>hello</body></html>"}]'
+	run -1 --separate-stderr s3ls --endpoint-url "$FP_URL" "s3://$S3_BUCKET/"
+	assert_stderr_has "not a ListBucketResult"
+}
+
 @test "usage: no operand or a URL that is not s3:// exits 2" {
 	run -2 --separate-stderr s3ls
 	run -2 --separate-stderr s3ls https://example.com/x

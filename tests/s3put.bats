@@ -71,21 +71,72 @@ uploads() {
 }
 
 @test "SIGTERM mid-upload aborts the multipart upload: none left, killed by the signal" {
-	(head -c $((P + 100)) /dev/urandom; sleep 30) | s3put --part-size 5M "s3://$S3_BUCKET/killed" &
-	local pid=$! waited=0
-	# Wait for the first part to be under way.
+	local fifo=$BATS_TEST_TMPDIR/fifo pid waited=0
+	mkfifo "$fifo"
+	s3put --part-size 5M "s3://$S3_BUCKET/killed" <"$fifo" &
+	pid=$!
+	exec 4>"$fifo"
+	head -c $((P + 100)) /dev/urandom >&4
+	# Wait for the first part to be under way; standard input stays open.
 	until [ "$(uploads)" -gt 0 ] || ((waited++ > 50)); do sleep 0.2; done
-	pkill -TERM -x s3put
+	kill -TERM "$pid"
 	wait "$pid" && status=0 || status=$?
-	pkill -x sleep || true
+	exec 4>&-
 	assert_equal "$status" 143
 	assert_equal "$(uploads)" 0
 	run --separate-stderr s3_aws s3api head-object --bucket "$S3_BUCKET" --key killed
 	assert_failure
 }
 
-@test "a failing producer under pipefail fails the pipeline" {
+@test "a failing producer: the pipeline fails under pipefail, and s3put stores what it was given (hence --expect-size)" {
 	run -1 bash -c 'set -o pipefail; (head -c 1000 /dev/urandom; exit 1) | s3put "$1"' _ "s3://$S3_BUCKET/producer"
+	run -0 s3_aws s3api head-object --bucket "$S3_BUCKET" --key producer --query ContentLength
+	assert_output 1000
+}
+
+@test "empty input: a warning on stderr, and the 0-byte object is stored" {
+	run -0 --separate-stderr s3put "s3://$S3_BUCKET/empty" </dev/null
+	assert_equal "$stderr" "s3put: warning: the input was empty: stored a 0-byte object s3://$S3_BUCKET/empty"
+	run -0 s3_aws s3api head-object --bucket "$S3_BUCKET" --key empty --query ContentLength
+	assert_output 0
+	# One byte is not empty: no warning.
+	run -0 --separate-stderr bash -c 'printf x | s3put "$1"' _ "s3://$S3_BUCKET/one"
+	assert_equal "$stderr" ""
+}
+
+@test "--metadata, --content-type and --storage-class that would add header lines: exit 2, nothing stored" {
+	local bad
+	for bad in $'k=v\r\nx-amz-acl: public-read' $'k=v\nX: 1' $'k=a\x01b' 'a b=v' 'a:b=v' 'a@b=v' \
+		$'a\r\nx-amz-acl: public-read\r\nx=v' $'caf\xc3\xa9=v'; do
+		run -2 --separate-stderr bash -c 'printf x | s3put --metadata "$1" "$2"' _ "$bad" "s3://$S3_BUCKET/hdr"
+		assert_stderr_has "s3put: --metadata "
+	done
+	run -2 --separate-stderr bash -c 'printf x | s3put --content-type "$1" "$2"' _ $'text/plain\r\nx-amz-acl: public-read' "s3://$S3_BUCKET/hdr"
+	assert_stderr_has "a header value cannot hold control bytes"
+	run -2 --separate-stderr bash -c 'printf x | s3put --storage-class "$1" "$2"' _ $'STANDARD\nX: 1' "s3://$S3_BUCKET/hdr"
+	run --separate-stderr s3_aws s3api head-object --bucket "$S3_BUCKET" --key hdr
+	assert_failure
+}
+
+@test "a bucket name outside S3's rules (x@host:port#) is refused: exit 2, no request" {
+	local b
+	for b in 'x@127.0.0.1:1#' 'Upper' 'a_b' 'ab' 'a..b' '192.168.0.1'; do
+		run -2 --separate-stderr bash -c 'printf x | AWS_ENDPOINT_URL=http://127.0.0.1:1 s3put "$1"' _ "s3://$b/k"
+		assert_stderr_has "a bucket name"
+	done
+}
+
+@test "a key with .. goes out as written: s3://b/db/../../other/k is that key, nothing else" {
+	run -0 bash -c 'printf dots | s3put "$1"' _ "s3://$S3_BUCKET/db/../../other/k"
+	run -0 s3_aws s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix db/ --query 'Contents[].Key' --output text
+	assert_output "db/../../other/k"
+	run --separate-stderr s3_aws s3api head-object --bucket "$S3_BUCKET" --key other/k
+	assert_failure
+	run -0 s3get "s3://$S3_BUCKET/db/../../other/k"
+	assert_output dots
+	# A key with NUL would be cut short: refused.
+	run -2 --separate-stderr bash -c 'printf x | s3put "$1"' _ "s3://$S3_BUCKET/db/a%00b"
+	assert_stderr_has "NUL"
 }
 
 @test "--content-type, --storage-class and --metadata reach the object" {

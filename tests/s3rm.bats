@@ -95,6 +95,37 @@ s3://$S3_BUCKET/dry/b"
 	assert_output "'other/a'"
 }
 
+@test "a key with %00 is refused: exit 2, and the object its first bytes name is kept" {
+	put nul/a
+	put nul/b
+	run -2 --separate-stderr bash -c 'printf "s3://%s/nul/b\n2026-01-26T03:00:15Z\t1\ts3://%s/nul/a%%00x\n" "$1" "$1" | s3rm' _ "$S3_BUCKET"
+	assert_stderr_has "line 2"
+	run -2 --separate-stderr s3rm "s3://$S3_BUCKET/nul/a%00x"
+	assert_stderr_has "NUL"
+	run -0 keys nul/
+	assert_output "'nul/a'
+'nul/b'"
+}
+
+@test "a bucket name outside S3's rules on a listing line (x@host:port#) is refused: exit 2, nothing deleted" {
+	put host/a
+	run -2 --separate-stderr bash -c 'printf "s3://%s/host/a\n2026-01-26T03:00:15Z\t1\ts3://x@127.0.0.1:1#/host/a\n" "$1" | s3rm' _ "$S3_BUCKET"
+	assert_stderr_has "a bucket name"
+	run -2 --separate-stderr s3rm "s3://Upper/host/a"
+	run -0 keys host/
+	assert_output "'host/a'"
+}
+
+@test "a key with .. deletes that key, not the one its dot segments would reach" {
+	put "dots/../../elsewhere/k"
+	put "elsewhere/k"
+	run -0 --separate-stderr s3rm "s3://$S3_BUCKET/dots/../../elsewhere/k"
+	run -0 keys dots/
+	assert_output ""
+	run -0 keys elsewhere/
+	assert_output "'elsewhere/k'"
+}
+
 @test "usage: a URL without a key exits 2" {
 	run -2 --separate-stderr s3rm "s3://$S3_BUCKET"
 	run -0 s3rm --help

@@ -34,6 +34,21 @@ is rewritten (new text, inode or mtime), not when it is merely read again.
            "corrupt_byte_at": N flip the body byte at offset N
            "cut_body_after": N  send the headers, original length included,
                                 and N bytes of the body, then close
+           "append_body": TEXT  a longer body: TEXT after it, Content-Length
+                                grown to match (a well-formed reply)
+           "truncate_body": N   a shorter body: its first N bytes,
+                                Content-Length N (a well-formed reply)
+           "content_length": V  send "Content-Length: V" as written (say
+                                "12abc", "-5", "9223372036854775808") with
+                                the body as it came, then close
+
+Misbehaving S3 servers, as rules (the tests of s3get use these):
+  a 206 longer than its range     {"forward": true, "header": "Range", "append_body": "xyz"}
+  a 206 shorter than its range    {"forward": true, "header": "Range", "truncate_body": 10}
+  a wrong Content-Range           {"forward": true, "set_headers": {"Content-Range": "bytes 1-5/99"}}
+  the right range, wrong bytes    {"forward": true, "corrupt_byte_at": N}
+  no ETag                         {"method": "HEAD", "forward": true, "drop_headers": ["ETag"]}
+  an absurd Content-Length        {"forward": true, "content_length": "99999999999999999999"}
 
 The log (--log) has one line per request, "METHOD TARGET RULE STATUS": the
 index of the rule applied or "-", and the status code sent, or "reset", or
@@ -63,8 +78,11 @@ SECRET_PARAMS = {"x-amz-signature", "x-amz-credential", "x-amz-security-token",
 RULE_KEYS = {"method", "path_prefix", "query_contains", "header", "times",
              "comment", "status", "headers", "body", "redirect", "reset",
              "stall", "then", "forward", "set_headers", "drop_headers",
-             "replace_body", "regex", "corrupt_byte_at", "cut_body_after"}
-BODY_EDITS = ("replace_body", "corrupt_byte_at", "cut_body_after")
+             "replace_body", "regex", "corrupt_byte_at", "cut_body_after",
+             "append_body", "truncate_body", "content_length"}
+BODY_EDITS = ("replace_body", "corrupt_byte_at", "cut_body_after", "append_body",
+              "truncate_body")
+WHOLE_EDITS = ("replace_body", "append_body", "truncate_body")   # need the body buffered
 
 
 class BadMessage(Exception):
@@ -372,18 +390,26 @@ class Proxy:
                 and (version != "HTTP/1.0" or "keep-alive" in tokens))
         edits = [k for k in BODY_EDITS if k in rule] if kind != "none" else []
         body = iter_body(urf, kind, length)
-        if not edits and not any(k in rule for k in ("status", "set_headers", "drop_headers")):
+        if not edits and not any(k in rule for k in ("status", "set_headers", "drop_headers",
+                                                     "content_length")):
             req.log(code)
             req.conn.sendall(resp.raw)
         else:
             fields = resp.fields
-            if "replace_body" in edits or (edits and kind != "length"):
+            if any(k in edits for k in WHOLE_EDITS) or (edits and kind != "length"):
                 whole = b"".join(iter_body(urf, kind, length, raw=False))
                 for old, new in rule.get("replace_body", []):
                     old, new = old.encode(), new.encode()
                     whole = re.sub(old, new, whole) if rule.get("regex") else whole.replace(old, new)
+                if "truncate_body" in rule:
+                    whole = whole[:int(rule["truncate_body"])]
+                whole += rule.get("append_body", "").encode("latin-1")
                 body = [whole]
                 fields = set_field(set_field(fields, "Transfer-Encoding"), "Content-Length", len(whole))
+            if "content_length" in rule:
+                fields = set_field(set_field(fields, "Content-Length", rule["content_length"]),
+                                   "Connection", "close")
+                keep = False
             if edits:
                 body = edit_stream(body, rule.get("corrupt_byte_at"), rule.get("cut_body_after"))
             for name in rule.get("drop_headers", []):
