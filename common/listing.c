@@ -23,18 +23,6 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int
-hexval(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool
 listing_civil_valid(const int v[6])
 {
@@ -114,7 +102,7 @@ listing_check_escapes(const char *s)
 	for (const char *p = s; *p; p++) {
 		if (*p != '%')
 			continue;
-		if (hexval(p[1]) < 0 || hexval(p[2]) < 0)
+		if (units_hexdigit(p[1]) < 0 || units_hexdigit(p[2]) < 0)
 			return "a bad percent escape (% is written %25)";
 		if (p[1] == '0' && p[2] == '0')
 			return "%00 in the URL: no key holds a NUL";
@@ -302,7 +290,7 @@ listing_decode(char *s)
 		return -1;
 	for (char *p = s; *p; p++) {
 		if (*p == '%') {
-			*o++ = (char)(hexval(p[1]) << 4 | hexval(p[2]));
+			*o++ = (char)(units_hexdigit(p[1]) << 4 | units_hexdigit(p[2]));
 			p += 2;
 		} else {
 			*o++ = *p;

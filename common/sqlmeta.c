@@ -3,6 +3,7 @@
 
 #include "sqlmeta.h"
 #include "strbuf.h"
+#include "units.h"
 
 static bool
 space(char c)
@@ -15,18 +16,6 @@ var_char(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 	    c == '_' || c >= 0x80;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* A '...' part at *pp (at the quote), psql's escapes undone, into b. */
@@ -61,8 +50,8 @@ single_quoted(const char **pp, const char *end, struct strbuf *b, const char **w
 			case 'r': c = '\r'; break;
 			case 'f': c = '\f'; break;
 			case 'x':
-				for (k = 0; k < 2 && p < end && hexval(*p) >= 0; k++)
-					v = v * 16 + hexval(*p++);
+				for (k = 0; k < 2 && p < end && units_hexdigit(*p) >= 0; k++)
+					v = v * 16 + units_hexdigit(*p++);
 				if (k > 0)
 					c = (char)v;
 				break;

@@ -274,3 +274,15 @@ units_fmt_time(char *buf, size_t len, int64_t t)
 	snprintf(buf, len, "%04" PRId64 "-%02" PRId64 "-%02" PRId64 "T%02" PRId64 ":%02" PRId64
 	    ":%02" PRId64 "Z", y, m, d, secs / 3600, secs % 3600 / 60, secs % 60);
 }
+
+int
+units_hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -44,4 +44,7 @@ int units_parse_http_date(const char *s, int64_t *epoch);
 /* "2026-01-26T03:00:15Z" (buf of at least 21 bytes). */
 void units_fmt_time(char *buf, size_t len, int64_t epoch);
 
+/* The value of the hexadecimal digit c (either case), or -1. */
+int units_hexdigit(char c);
+
 #endif
