@@ -14,7 +14,6 @@
 #include "out.h"
 #include "pgconn.h"
 #include "restore.h"
-#include "sniff.h"
 #include "sqlread.h"
 #include "sqlsel.h"
 
@@ -111,14 +110,13 @@ usage(FILE *f)
 static void
 refuse_input(struct sqlr *rd, const char *name)
 {
-	const unsigned char *p;
 	char msg[256];
 	const char *why;
-	long n = sqlr_peek(rd, &p);
+	int rc = sqlr_not_sql(rd, &why, msg, sizeof(msg));
 
-	if (n < 0)
+	if (rc < 0)
 		die(EXIT_DATA, "%s: read error:", name);
-	if ((why = sniff_not_sql(p, (size_t)n, msg, sizeof(msg))) != NULL)
+	if (rc > 0)
 		die(EXIT_USAGE, "%s: %s", name, why);
 }
 

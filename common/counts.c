@@ -8,7 +8,6 @@
 #include "counts.h"
 #include "err.h"
 #include "pgconn.h"
-#include "sniff.h"
 #include "sqlread.h"
 #include "sqlstmt.h"
 
@@ -96,18 +95,17 @@ counts_from_dump(const struct count_opts *o, int fd, const char *name, struct co
 	struct sqlr *r = sqlr_new(fd, 0);
 	struct sql_item it;
 	struct count *cur = NULL;
-	const unsigned char *p;
 	const char *why;
 	char msg[256];
-	long n;
+	int notsql;
 	struct strbuf q = { 0 };
 	int status = EXIT_OK;
 
 	if (r == NULL)
 		die(EXIT_DATA, "out of memory");
-	if ((n = sqlr_peek(r, &p)) < 0)
+	if ((notsql = sqlr_not_sql(r, &why, msg, sizeof(msg))) < 0)
 		die(EXIT_DATA, "%s: read error:", name);
-	if ((why = sniff_not_sql(p, (size_t)n, msg, sizeof(msg))) != NULL) {
+	if (notsql) {
 		warn("%s: %s", name, why);
 		sqlr_free(r);
 		return EXIT_USAGE;

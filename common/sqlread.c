@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sniff.h"
 #include "sqlread.h"
 #include "sqlmeta.h"
 #include "sqlstmt.h"
@@ -167,6 +168,18 @@ sqlr_peek(struct sqlr *r, const unsigned char **p)
 			return -1;
 	*p = r->in + r->pos;
 	return (long)(r->end - r->pos);
+}
+
+int
+sqlr_not_sql(struct sqlr *r, const char **why, char *buf, size_t len)
+{
+	const unsigned char *p;
+	long n = sqlr_peek(r, &p);
+
+	if (n < 0)
+		return -1;
+	*why = sniff_not_sql(p, (size_t)n, buf, len);
+	return *why != NULL;
 }
 
 void

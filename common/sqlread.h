@@ -90,6 +90,14 @@ void sqlr_free(struct sqlr *r);
 long sqlr_peek(struct sqlr *r, const unsigned char **p);
 
 /*
+ * A first look at the input, as the programs that read SQL take it: 0
+ * when it may be SQL; 1 when its first bytes are not (compressed data, an
+ * archive, binary), with *why saying so and what to do (see
+ * sniff_not_sql; it may be written to buf); -1 on a read error (errno).
+ */
+int sqlr_not_sql(struct sqlr *r, const char **why, char *buf, size_t len);
+
+/*
  * The next item. Returns 0 with *it filled, or -1 on a read error (errno)
  * or when out of memory (errno ENOMEM). The item's pointers stay valid until
  * the next call.
