@@ -94,7 +94,7 @@ FUZZ_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DBKPIPE_VERSION='"$(VERSION)"' 
 # The seed and kept-corpus directories of target $$t that exist (shell).
 FUZZ_INPUTS = $$(for d in tests/fuzz/corpus/$$t tests/fuzz/seeds/$$t; do [ -d $$d ] && echo $$d; done)
 
-$(FUZZ_BIN): $(B)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) common/*.h
+$(FUZZ_BIN): $(B)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) common/*.h $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRC) $(LIBS)
 

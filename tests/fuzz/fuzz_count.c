@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_pipe.h"
 #include "counts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,7 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct count_opts o = { .dump = true };
 	struct counts c = { 0 };
 	const char *why;
-	int fd[2];
+	int fd;
 
 	if (size < 1 || size > 60000)
 		return 0;
@@ -29,15 +30,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	data++;
 	size--;
-	if (pipe(fd) != 0)
-		abort();
-	if (write(fd[1], data, size) != (ssize_t)size)
-		abort();
-	close(fd[1]);
-	if (counts_from_dump(&o, fd[0], "fuzz", &c) == 0)
+	fd = fuzz_pipe(data, size);
+	if (counts_from_dump(&o, fd, "fuzz", &c) == 0)
 		counts_sort(&c);
 	counts_free(&c);
 	sqlsel_free(&o.sel);
-	close(fd[0]);
+	close(fd);
 	return 0;
 }

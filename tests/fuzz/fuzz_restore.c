@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_pipe.h"
 #include "restore.h"
 #include "sqlmeta.h"
 #include "sqlread.h"
@@ -26,16 +27,12 @@ check_output(const char *out, size_t len)
 {
 	struct sqlr *r;
 	struct sql_item it;
-	int fd[2];
+	int fd;
 
 	if (memchr(out, '\0', len) != NULL)
 		abort();
-	if (pipe(fd) != 0)
-		abort();
-	if (write(fd[1], out, len) != (ssize_t)len)
-		abort();
-	close(fd[1]);
-	if ((r = sqlr_new(fd[0], 0)) == NULL)
+	fd = fuzz_pipe(out, len);
+	if ((r = sqlr_new(fd, 0)) == NULL)
 		abort();
 	do {
 		if (sqlr_next(r, &it) != 0)
@@ -58,7 +55,7 @@ check_output(const char *out, size_t len)
 		}
 	} while (it.kind != SQL_END);
 	sqlr_free(r);
-	close(fd[0]);
+	close(fd);
 }
 
 int
@@ -70,7 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *why;
 	char *out = NULL;
 	size_t outlen = 0;
-	int fd[2];
+	int fd;
 	uint8_t f;
 
 	if (size < 1 || size > 60000)
@@ -96,12 +93,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	o.sel.sections = SQLSEL_ALL;
 	o.selective = (f & 48) != 0;
-	if (pipe(fd) != 0)
-		abort();
-	if (write(fd[1], data, size) != (ssize_t)size)
-		abort();
-	close(fd[1]);
-	if ((r.rd = sqlr_new(fd[0], 0)) == NULL || (r.out = open_memstream(&out, &outlen)) == NULL)
+	fd = fuzz_pipe(data, size);
+	if ((r.rd = sqlr_new(fd, 0)) == NULL || (r.out = open_memstream(&out, &outlen)) == NULL)
 		abort();
 	restore_run(&r, "fuzz", -1, &never);
 	fclose(r.out);
@@ -111,6 +104,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	restore_free(&r);
 	sqlsel_free(&o.sel);
 	sqlpat_free(&o.into);
-	close(fd[0]);
+	close(fd);
 	return 0;
 }

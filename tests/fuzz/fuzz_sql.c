@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_pipe.h"
 #include "sqlmeta.h"
 #include "sqlread.h"
 #include "sqlstmt.h"
@@ -21,19 +22,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sql_item it;
 	struct sql_stmt st;
 	size_t total = 0, bufsize;
-	int fd[2];
+	int fd;
 
 	if (size < 1 || size > 60000)
 		return 0;
 	bufsize = 16 + data[0] % 64;	/* small buffers: every boundary */
 	data++;
 	size--;
-	if (pipe(fd) != 0)
-		abort();
-	if (write(fd[1], data, size) != (ssize_t)size)
-		abort();
-	close(fd[1]);
-	if ((r = sqlr_new(fd[0], bufsize)) == NULL)
+	fd = fuzz_pipe(data, size);
+	if ((r = sqlr_new(fd, bufsize)) == NULL)
 		abort();
 	do {
 		if (sqlr_next(r, &it) != 0)
@@ -72,6 +69,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	sqlr_truncated(r);
 	sqlr_free(r);
-	close(fd[0]);
+	close(fd);
 	return 0;
 }
