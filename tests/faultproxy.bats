@@ -1,13 +1,16 @@
 #!/usr/bin/env bats
 # faultproxy.py, the fault-injecting proxy that the S3 suites put between a
 # client and the server: forwarding, each rule, the log and its redaction.
-# The upstream is a small HTTP/1.1 file server with an echoing PUT.
+# The upstream is a small HTTP/1.1 file server with an echoing PUT; the store
+# profiles are tested in front of the real S3 server (Ceph RGW 16), with curl
+# signing the requests, so that they hold whatever bkpipe's client does.
 #
 # SC2030/SC2031: shellcheck takes each @test for a subshell, and so run's
 # $output for lost. SC2153: FP_URL and the others come from lib/faultproxy.
 # shellcheck disable=SC2030,SC2031,SC2153
 
 load lib/common
+load lib/s3
 load lib/faultproxy
 
 setup_file() {
@@ -59,6 +62,11 @@ setup_file() {
 	WWW=$d/www
 	export UP_PID UP_URL WWW
 	fp_start "$UP_URL"
+	s3_start
+	s3_bucket bkpipe-faultproxy
+	head -c $((5 * 1048576)) /dev/urandom >"$d/part5m"
+	head -c $((6 * 1048576)) /dev/urandom >"$d/part6m"
+	head -c 1000 /dev/urandom >"$d/part1k"
 }
 
 teardown_file() {
@@ -66,6 +74,60 @@ teardown_file() {
 	if [[ -n ${UP_PID:-} ]]; then
 		kill "$UP_PID" 2>/dev/null || true
 	fi
+	s3_aws s3 rb --force "s3://bkpipe-faultproxy" >/dev/null 2>&1 || true
+	s3_stop
+}
+
+# A test that puts a proxy of its own in front of the S3 server stops it.
+teardown() {
+	if [[ -n ${RGW_FP:-} ]]; then
+		fp_stop
+	fi
+}
+
+# rgw_proxy [PROFILE]: a proxy of this test's own in front of the S3 server.
+rgw_proxy() {
+	fp_start "$S3_ENDPOINT" "${1:-}"
+	RGW_FP=1
+}
+
+# s3curl ARGS...: curl with SigV4 for the test user (an unsigned payload).
+# curl 7.88 signs the query as it is given: give its parameters sorted.
+s3curl() {
+	curl -sS --aws-sigv4 "aws:amz:$AWS_REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+		-H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"
+}
+
+# mpu KEY FILE...: a multipart upload through the proxy, a part a file; sets
+# MPU_URL, MPU_ID and MPU_XML (the CompleteMultipartUpload body), and leaves
+# the answer to the Complete in $MPU_REPLY, its status in MPU_STATUS.
+mpu() {
+	local key=$1 f n=0 etag
+	shift
+	MPU_URL=$FP_URL/$S3_BUCKET/$key
+	MPU_ID=$(s3curl -X POST -d '' "$MPU_URL?uploads=" | sed -n 's:.*<UploadId>\(.*\)</UploadId>.*:\1:p')
+	[[ -n $MPU_ID ]] || { echo "mpu: no UploadId" >&2; return 1; }
+	MPU_XML="<CompleteMultipartUpload>"
+	for f; do
+		n=$((n + 1))
+		etag=$(s3curl -D - -o /dev/null -T "$f" "$MPU_URL?partNumber=$n&uploadId=$MPU_ID" |
+			tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+		MPU_XML+="<Part><PartNumber>$n</PartNumber><ETag>$etag</ETag></Part>"
+	done
+	MPU_XML+="</CompleteMultipartUpload>"
+	complete
+}
+
+# complete [CURL ARGS...]: CompleteMultipartUpload of the last mpu (again).
+complete() {
+	MPU_REPLY=$BATS_TEST_TMPDIR/complete
+	MPU_STATUS=$(s3curl "$@" -X POST --data-binary "$MPU_XML" -o "$MPU_REPLY" -w '%{http_code}' \
+		"$MPU_URL?uploadId=$MPU_ID")
+}
+
+# The log's lines without upload ids, whose text differs every run.
+log_lines() {
+	sed 's/uploadId=[^& ]*/uploadId=ID/' "$FP_LOG"
 }
 
 setup() {
@@ -276,4 +338,192 @@ assert_log() {
 	kill -TERM "$pid"
 	wait "$pid" || rc=$?
 	assert_equal "$rc" 0
+}
+
+@test "profile ceph16: RGW as it is: %20 in listings, an empty Complete ETag, a bare one when repeated, If-None-Match ignored" {
+	local d=$BATS_FILE_TMPDIR
+	rgw_proxy ceph16
+	printf 'old' | s3_aws s3 cp - "s3://$S3_BUCKET/c16/a b" --quiet
+	run -0 s3curl "$FP_URL/$S3_BUCKET?encoding-type=url&list-type=2&prefix=c16%2F"
+	assert_output --partial "<Key>c16%2Fa%20b</Key>"
+	mpu c16/mp "$d/part5m" "$d/part1k"
+	assert_equal "$MPU_STATUS" 200
+	run -0 cat "$MPU_REPLY"
+	assert_output --partial "<ETag></ETag>"
+	complete
+	run -0 cat "$MPU_REPLY"
+	assert_output --regexp "<ETag>[0-9a-f]{32}-2</ETag>"
+	# The condition is not kept: the key that existed is overwritten.
+	mpu "c16/a%20b" "$d/part5m" "$d/part1k"
+	complete -H "If-None-Match: *"
+	assert_equal "$MPU_STATUS" 200
+	run -0 s3_aws s3api head-object --bucket "$S3_BUCKET" --key "c16/a b" --query ContentLength
+	assert_output $((5 * 1048576 + 1000))
+	run -0 log_lines
+	refute_output --regexp " ceph16:"
+}
+
+@test "profile aws: a listing with encoding-type=url gives a space as '+' and a '+' as %2B, '/' as it is" {
+	local k
+	for k in "a b" "a+b" "a%b" "d x/1" "é~*"; do
+		printf '%s' "$k" | s3_aws s3 cp - "s3://$S3_BUCKET/enc/$k" --quiet
+	done
+	rgw_proxy aws
+	run -0 s3curl "$FP_URL/$S3_BUCKET?delimiter=%2F&encoding-type=url&list-type=2&prefix=enc%2F&start-after=enc%2F%20"
+	assert_equal "$(grep -o '<Key>[^<]*</Key>' <<<"$output")" "$(printf '<Key>%s</Key>\n' \
+		'enc/a+b' 'enc/a%25b' 'enc/a%2Bb' 'enc/%C3%A9%7E*')"
+	assert_output --partial "<CommonPrefixes><Prefix>enc/d+x/</Prefix></CommonPrefixes>"
+	assert_output --partial "<Prefix>enc/</Prefix>"
+	assert_output --partial "<Delimiter>/</Delimiter>"
+	assert_output --partial "<StartAfter>enc/+</StartAfter>"
+	# What RGW itself sends, for comparison: a space as %20, "/" in a key as %2F.
+	fp_profile ceph16
+	run -0 s3curl "$FP_URL/$S3_BUCKET?encoding-type=url&list-type=2&prefix=enc%2F"
+	assert_output --partial "<Key>enc%2Fa%20b</Key>"
+	fp_profile minio
+	run -0 s3curl "$FP_URL/$S3_BUCKET?encoding-type=url&list-type=2&prefix=enc%2F"
+	assert_output --partial "<Key>enc/a+b</Key><LastModified>"
+	# Without encoding-type=url, the keys as they are.
+	run -0 s3curl "$FP_URL/$S3_BUCKET?list-type=2&prefix=enc%2F"
+	assert_output --partial "<Key>enc/a b</Key>"
+	run -0 log_lines
+	assert_line --index 0 --regexp "^GET .* aws:listing_encoding 200$"
+	assert_line --index 1 --regexp "^GET .* - 200$"
+	assert_line --index 2 --regexp "^GET .* minio:listing_encoding 200$"
+	assert_line --index 3 --regexp "^GET .* - 200$"
+}
+
+@test "profile ceph18 and ceph19: CompleteMultipartUpload's ETag without quotes, the one HEAD gives; aws quotes it" {
+	local d=$BATS_FILE_TMPDIR p etag
+	rgw_proxy
+	for p in ceph18 ceph19 aws; do
+		fp_profile "$p"
+		mpu "etag/$p" "$d/part5m" "$d/part1k"
+		if [[ $p == aws ]]; then
+			complete	# the first was error_200's
+		fi
+		assert_equal "$MPU_STATUS" 200
+		etag=$(s3_aws s3api head-object --bucket "$S3_BUCKET" --key "etag/$p" --query ETag --output text)
+		[[ $etag =~ ^\"[0-9a-f]{32}-2\"$ ]]
+		run -0 cat "$MPU_REPLY"
+		if [[ $p == aws ]]; then
+			assert_output --partial "<ETag>$etag</ETag>"
+		else
+			assert_output --partial "<ETag>${etag//\"/}</ETag>"
+		fi
+		run -0 log_lines
+		assert_line "POST /$S3_BUCKET/etag/$p?uploadId=ID $p:complete_etag 200"
+	done
+}
+
+@test "profile b2: a HEAD or GET with x-amz-checksum-mode is a 400 (a HEAD's without a body); r2: 501 NotImplemented" {
+	printf 'abc' | s3_aws s3 cp - "s3://$S3_BUCKET/ck" --quiet
+	rgw_proxy b2
+	run -0 s3curl -I -H "x-amz-checksum-mode: ENABLED" -w '%{size_download}\n' "$FP_URL/$S3_BUCKET/ck"
+	assert_line --index 0 --partial "HTTP/1.1 400 Bad Request"
+	assert_equal "${lines[-1]}" 0
+	run -0 s3curl -H "x-amz-checksum-mode: ENABLED" "$FP_URL/$S3_BUCKET/ck"
+	assert_output --partial "<Code>InvalidArgument</Code><Message>Unsupported header 'x-amz-checksum-mode' received for this API call.</Message>"
+	run -0 s3curl -I -o /dev/null -w '%{http_code}' "$FP_URL/$S3_BUCKET/ck"
+	assert_output 200
+	fp_profile r2
+	run -0 s3curl -I -o /dev/null -w '%{http_code}' -H "x-amz-checksum-mode: ENABLED" "$FP_URL/$S3_BUCKET/ck"
+	assert_output 501
+	run -0 s3curl -H "x-amz-checksum-mode: ENABLED" "$FP_URL/$S3_BUCKET/ck"
+	assert_output --partial "<Code>NotImplemented</Code><Message>Header 'x-amz-checksum-mode' with value 'ENABLED' not implemented</Message>"
+	run -0 s3curl "$FP_URL/$S3_BUCKET/ck"
+	assert_output abc
+	run -0 log_lines
+	assert_output "$(printf '%s\n' "HEAD /$S3_BUCKET/ck b2:checksum_mode 400" "GET /$S3_BUCKET/ck b2:checksum_mode 400" \
+		"HEAD /$S3_BUCKET/ck - 200" "HEAD /$S3_BUCKET/ck r2:checksum_mode 501" \
+		"GET /$S3_BUCKET/ck r2:checksum_mode 501" "GET /$S3_BUCKET/ck - 200")"
+}
+
+@test "profile r2: parts of unequal size are refused at Complete with InvalidPart, unforwarded; equal ones and a shorter last complete" {
+	local d=$BATS_FILE_TMPDIR
+	rgw_proxy r2
+	mpu r2/unequal "$d/part5m" "$d/part6m" "$d/part1k"
+	assert_equal "$MPU_STATUS" 400
+	run -0 cat "$MPU_REPLY"
+	assert_output --partial "<Code>InvalidPart</Code><Message>All non-trailing parts must have the same length.</Message>"
+	# A last part larger than the others is refused too.
+	mpu r2/larger-last "$d/part5m" "$d/part6m"
+	assert_equal "$MPU_STATUS" 400
+	run ! s3_aws s3api head-object --bucket "$S3_BUCKET" --key r2/unequal
+	mpu r2/equal "$d/part5m" "$d/part5m" "$d/part1k"
+	assert_equal "$MPU_STATUS" 200
+	run -0 s3_aws s3api head-object --bucket "$S3_BUCKET" --key r2/equal --query ContentLength
+	assert_output $((10 * 1048576 + 1000))
+	run -0 log_lines
+	assert_line "POST /$S3_BUCKET/r2/unequal?uploadId=ID r2:equal_parts 400"
+	assert_line "POST /$S3_BUCKET/r2/larger-last?uploadId=ID r2:equal_parts 400"
+	assert_line "POST /$S3_BUCKET/r2/equal?uploadId=ID r2:complete_etag 200"
+}
+
+@test "profile r2: an UploadPart over the part ceiling is a 400 EntityTooLarge (the ceiling lowered for the test)" {
+	local d=$BATS_FILE_TMPDIR
+	rgw_proxy
+	fp_profile r2 '"max_part_size": 6000000'
+	mpu r2/ceiling "$d/part5m" "$d/part6m"
+	run -0 log_lines
+	assert_line "PUT /$S3_BUCKET/r2/ceiling?partNumber=1&uploadId=ID - 200"
+	assert_line "PUT /$S3_BUCKET/r2/ceiling?partNumber=2&uploadId=ID r2:max_part_size 400"
+	run -0 s3curl -T "$d/part6m" "$MPU_URL?partNumber=2&uploadId=$MPU_ID"
+	assert_output --partial "<Code>EntityTooLarge</Code>"
+	run -0 python3 "$TESTS_DIR/lib/faultproxy.py" --profiles
+	assert_line --regexp $'^r2\tmax_part_size\t5363466240\t'
+}
+
+@test "profile aws: the first Complete of an upload is a 200 with an <Error> body, unforwarded; the retry completes it" {
+	local d=$BATS_FILE_TMPDIR
+	rgw_proxy aws
+	mpu aws/e200 "$d/part5m" "$d/part1k"
+	assert_equal "$MPU_STATUS" 200
+	run -0 cat "$MPU_REPLY"
+	assert_output --partial "<Error><Code>InternalError</Code>"
+	run ! s3_aws s3api head-object --bucket "$S3_BUCKET" --key aws/e200
+	complete
+	assert_equal "$MPU_STATUS" 200
+	run -0 cat "$MPU_REPLY"
+	assert_output --regexp "<ETag>\"[0-9a-f]{32}-2\"</ETag>"
+	run -0 s3_aws s3api head-object --bucket "$S3_BUCKET" --key aws/e200 --query ContentLength
+	assert_output $((5 * 1048576 + 1000))
+	run -0 log_lines
+	assert_line --index 3 "POST /$S3_BUCKET/aws/e200?uploadId=ID aws:error_200 200"
+	assert_line --index 4 "POST /$S3_BUCKET/aws/e200?uploadId=ID aws:complete_etag 200"
+}
+
+@test "profile aws: a PUT or POST without Content-Length is a 411 MissingContentLength; with one it goes through" {
+	rgw_proxy aws
+	run -0 s3curl -X POST -w '\n%{http_code}' "$FP_URL/$S3_BUCKET/aws/nolength?uploads="
+	assert_output --partial "<Code>MissingContentLength</Code>"
+	assert_equal "${lines[-1]}" 411
+	run -0 s3curl -T - -o /dev/null -w '%{http_code}' "$FP_URL/$S3_BUCKET/aws/chunked" <<<"chunked"
+	assert_output 411
+	run -0 s3curl -X POST -d '' -o /dev/null -w '%{http_code}' "$FP_URL/$S3_BUCKET/aws/nolength?uploads="
+	assert_output 200
+	fp_profile ceph16
+	run -0 s3curl -X POST -o /dev/null -w '%{http_code}' "$FP_URL/$S3_BUCKET/aws/nolength?uploads="
+	assert_output 200
+}
+
+@test "a profile entry in the rules file wins over --profile and keeps the rules; an unknown profile is a 500 with a message" {
+	printf 'abc' | s3_aws s3 cp - "s3://$S3_BUCKET/ck" --quiet
+	rgw_proxy b2
+	fp_rules "[{\"path_prefix\": \"/$S3_BUCKET/gone\", \"status\": 404}]"
+	fp_profile r2
+	run -0 s3curl -I -o /dev/null -w '%{http_code}\n' -H "x-amz-checksum-mode: ENABLED" "$FP_URL/$S3_BUCKET/ck" \
+		-o /dev/null "$FP_URL/$S3_BUCKET/gone"
+	assert_output "$(printf '501\n404')"
+	# A rule that matches applies alone.
+	fp_rules "[{\"profile\": \"b2\"}, {\"path_prefix\": \"/$S3_BUCKET/ck\", \"forward\": true}]"
+	run -0 s3curl -I -o /dev/null -w '%{http_code}' -H "x-amz-checksum-mode: ENABLED" "$FP_URL/$S3_BUCKET/ck"
+	assert_output 200
+	fp_rules '[{"profile": "gcs"}]'
+	run -0 s3curl -i "$FP_URL/$S3_BUCKET/ck"
+	assert_line --partial "HTTP/1.1 500"
+	assert_output --partial "no profile 'gcs'"
+	fp_rules '[{"profile": "r2", "times": 1}]'
+	run -0 s3curl "$FP_URL/$S3_BUCKET/ck"
+	assert_output --partial "unknown keys ['times']"
 }
