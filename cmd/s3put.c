@@ -23,17 +23,21 @@ static const char *const helptext[] = {
 "Stream standard input into one object, so that",
 "`pg_dump | gzip | s3put s3://b/db/$(date -u +%F).sql.gz` makes a backup.",
 "Input shorter than a part goes up in one PutObject; longer input as a",
-"multipart upload while it is read, each part with its Content-MD5. The",
-"ETag and size are checked at the end. On failure, SIGINT or SIGTERM the",
-"multipart upload is aborted, so no orphan parts stay billed.",
+"multipart upload while it is read, in parts of one size, each with its",
+"Content-MD5. The ETag and size are checked at the end. On failure, SIGINT",
+"or SIGTERM the multipart upload is aborted, so no orphan parts stay billed.",
 "",
 "Options:",
 "  -j, --jobs N             parts sent at once (4)",
-"      --part-size SIZE     bytes a part (8M, at least 5M); memory is about",
-"                           (N + 1) x SIZE",
+"      --part-size SIZE     bytes a part, 5M to 5000M (default: from",
+"                           --expect-size or --size-hint, else 16M); memory",
+"                           is about (N + 1) x SIZE",
+"      --size-hint SIZE     about how large the input will be, so that parts",
+"                           are chosen large enough (10,000 at most)",
 "      --expect-size SIZE   fail unless the input is exactly SIZE bytes",
-"      --if-none-match      refuse to overwrite an existing object",
-"      --content-type TYPE  the object's Content-Type",
+"      --if-none-match      refuse to overwrite an existing object (asked",
+"                           before the upload, and checked after it)",
+"      --content-type TYPE  the object's Content-Type (application/octet-stream)",
 "      --storage-class C    STANDARD, STANDARD_IA, GLACIER_IR, ...",
 "      --metadata K=V       user metadata (x-amz-meta-K); may repeat",
 "      --profile NAME       use this profile of ~/.aws/credentials and config",
@@ -100,6 +104,7 @@ main(int argc, char *argv[])
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "part-size", required_argument, NULL, 'P' },
 		{ "expect-size", required_argument, NULL, 'X' },
+		{ "size-hint", required_argument, NULL, 'S' },
 		{ "if-none-match", no_argument, NULL, 'I' },
 		{ "content-type", required_argument, NULL, 'T' },
 		{ "storage-class", required_argument, NULL, 'C' },
@@ -111,7 +116,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *hdrs[MAX_HEADERS], *why;
-	struct upload_opts o = { .jobs = 4, .part_size = 8 << 20, .expect_size = -1,
+	struct upload_opts o = { .jobs = 4, .expect_size = -1, .size_hint = -1,
 	    .headers = hdrs, .cancel = &cancel };
 	struct upload_result res;
 	struct awscfg_opts ao = { 0 };
@@ -132,14 +137,18 @@ main(int argc, char *argv[])
 			if (*optarg < '1' || *optarg > '9' || *end || o.jobs > 64)
 				die(EXIT_USAGE, "-j %s: expected a number from 1 to 64", optarg);
 			break;
-		case 'P': case 'X':
-			if (units_parse_size(optarg, &size, &why) != 0)
-				die(EXIT_USAGE, "%s %s: %s", c == 'P' ? "--part-size" : "--expect-size",
-				    optarg, why);
+		case 'P': case 'X': case 'S':
+			why = NULL;
+			if (units_parse_size(optarg, &size, &why) != 0 || size > (uint64_t)S3_SIZE_MAX)
+				die(EXIT_USAGE, "%s %s: %s", c == 'P' ? "--part-size" : c == 'X' ?
+				    "--expect-size" : "--size-hint", optarg, why ? why : "too large");
 			if (c == 'X')
 				o.expect_size = (int64_t)size;
-			else if (size < (5 << 20) || size > (5ULL << 30))
-				die(EXIT_USAGE, "--part-size %s: S3 takes parts from 5M to 5G", optarg);
+			else if (c == 'S')
+				o.size_hint = (int64_t)size;
+			else if (size < UPLOAD_PART_MIN || size > UPLOAD_PART_MAX)
+				die(EXIT_USAGE, "--part-size %s: parts are 5M to 5000M (S3 takes up to "
+				    "5G, R2 up to 4.995 GiB)", optarg);
 			else
 				o.part_size = (size_t)size;
 			break;

@@ -88,9 +88,10 @@ digest_init(struct digest *d, const struct s3_reply *head)
 	bool composite = strcmp(head->checksum_type, "COMPOSITE") == 0;
 
 	memset(d, 0, sizeof(*d));
-	/* A plain ETag is the MD5 of the object: 32 hex digits in quotes. */
-	if (n == 34 && e[0] == '"' && e[33] == '"' && strspn(e + 1, "0123456789abcdefABCDEF") == 32 &&
-	    unhex(e + 1, d->want_md5, 16) == 0) {
+	/* A plain ETag is the MD5 of the object: 32 hex digits, in quotes or not. */
+	if (n == 34 && e[0] == '"' && e[33] == '"')
+		e++, n -= 2;
+	if (n == 32 && strspn(e, "0123456789abcdefABCDEF") == 32 && unhex(e, d->want_md5, 16) == 0) {
 		d->md5_on = (d->md5 = EVP_MD_CTX_new()) != NULL &&
 		    EVP_DigestInit_ex(d->md5, EVP_md5(), NULL) == 1;
 	}
@@ -449,6 +450,13 @@ get_parallel(struct job *j)
 }
 
 /*
+ * Set once a store answered 400 (B2) or 501 (R2, until 2025) to a HEAD
+ * with x-amz-checksum-mode and then answered the same HEAD without it:
+ * the header is left out for the rest of the run.
+ */
+static bool checksum_mode_refused;
+
+/*
  * Without an ETag, requests are guarded by the Last-Modified instead; an
  * object with neither cannot be fetched without the risk of a splice.
  */
@@ -483,10 +491,21 @@ fetch_object(const struct fetch_opts *o, const char *bucket, const char *key,
 	if (url == NULL) {
 		static const char *const mode[] = { "x-amz-checksum-mode: ENABLED" };
 		struct s3_request req = { .method = "HEAD", .bucket = bucket, .key = key,
-		    .headers = mode, .nheaders = 1 };
+		    .headers = mode, .nheaders = checksum_mode_refused ? 0 : 1 };
 
-		if ((status = s3_request(s, &req, &head)) != EXIT_OK &&
-		    head.status >= 400 && head.status < 500) {
+		status = s3_request(s, &req, &head);
+		if (status != EXIT_OK && req.nheaders && (head.status == 400 || head.status == 501)) {
+			/* A store that does not know the header: asked again without it. */
+			req.nheaders = 0;
+			s3_reply_free(&head);
+			if ((status = s3_request(s, &req, &head)) == EXIT_OK) {
+				checksum_mode_refused = true;
+				if (o->verbose)
+					fprintf(stderr, "%s: the store refuses x-amz-checksum-mode: "
+					    "not asked for checksums again\n", prog);
+			}
+		}
+		if (status != EXIT_OK && head.status >= 400 && head.status < 500) {
 			/* A HEAD reply has no body to say why: ask again with a GET. */
 			static const struct s3_range one = { 0, 0, -1 };
 			struct s3_request get = { .method = "GET", .bucket = bucket, .key = key,

@@ -131,6 +131,29 @@ s3_object_url(const char *url, bool may_be_empty, char **bucket, char **key,
 	return -1;
 }
 
+/* An ETag without the quotes around it, if it has them: its length. */
+static size_t
+etag_bare(const char *e, const char **start)
+{
+	size_t n = strlen(e);
+
+	if (n >= 2 && e[0] == '"' && e[n - 1] == '"') {
+		*start = e + 1;
+		return n - 2;
+	}
+	*start = e;
+	return n;
+}
+
+bool
+s3_etag_equal(const char *a, const char *b)
+{
+	const char *pa, *pb;
+	size_t na = etag_bare(a, &pa), nb = etag_bare(b, &pb);
+
+	return na > 0 && na == nb && memcmp(pa, pb, na) == 0;
+}
+
 /* tchar of RFC 9110. */
 static bool
 token_char(unsigned char c)
@@ -647,6 +670,7 @@ s3_range_check(const struct s3_range *want, const struct s3_reply *rep, char *wh
 /* The fields of an S3 <Error> reply. */
 struct s3err {
 	char code[128], message[512], region[64], endpoint[256];
+	bool is_error;		/* the root element is <Error> */
 	char *cur;
 	size_t cur_len, cur_cap;
 	int depth;
@@ -660,6 +684,8 @@ err_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 	(void)attrs;
 	e->depth++;
 	e->cur = NULL;
+	if (e->depth == 1)
+		e->is_error = strcmp(name, "Error") == 0;
 	if (e->depth != 2)
 		return;
 	if (strcmp(name, "Code") == 0)
@@ -843,6 +869,24 @@ without_userinfo(const char *url)
 	return out;
 }
 
+/* PUT and POST carry a body, if only an empty one. */
+static bool
+sends_body(const char *method)
+{
+	return strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0;
+}
+
+static bool
+has_header(const struct s3_request *req, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (strncasecmp(req->headers[i], name, n) == 0 && req->headers[i][n] == ':')
+			return true;
+	return false;
+}
+
 /* One attempt. Fills rep; returns the CURLcode. */
 static CURLcode
 attempt(struct s3 *s, const struct s3_request *req, const char *url, struct xfer *x)
@@ -887,6 +931,11 @@ attempt(struct s3 *s, const struct s3_request *req, const char *url, struct xfer
 			return CURLE_OUT_OF_MEMORY;
 	}
 	hl = curl_slist_append(hl, "Expect:");
+	/* Not curl's form type: what a PUT sends becomes the object's type. */
+	if (hl && (req->body || sends_body(req->method)) && !has_header(req, "Content-Type"))
+		hl = curl_slist_append(hl, "Content-Type: application/octet-stream");
+	if (hl == NULL)
+		return CURLE_OUT_OF_MEMORY;
 
 	curl_easy_reset(s->curl);
 	s->curl_err[0] = '\0';
@@ -907,9 +956,11 @@ attempt(struct s3 *s, const struct s3_request *req, const char *url, struct xfer
 		curl_easy_setopt(s->curl, CURLOPT_NOBODY, 1L);
 	else if (strcmp(req->method, "GET") != 0)
 		curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, req->method);
-	if (req->body) {
-		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, req->body);
-		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	if (req->body || sends_body(req->method)) {
+		/* Always a Content-Length, 0 for a POST without a body. */
+		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)(req->body ? req->body_len : 0));
 	}
 	if (s->cancel) {
 		curl_easy_setopt(s->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -1055,10 +1106,20 @@ perform(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 			backoff(tries);
 			continue;
 		}
-		if (success(rep->status))
+		if (success(rep->status) && !req->error_in_200)
 			return EXIT_OK;
-
 		parse_error(rep->body, rep->body_len, &e);
+		if (success(rep->status) && !e.is_error)
+			return EXIT_OK;
+		if (success(rep->status)) {
+			/* An <Error> in a 200 reply: the 500 it stands for, retried as one. */
+			if (s->verbose)
+				fprintf(stderr, "%s: %s %s: an error in a %ld reply\n", prog, req->method,
+				    shown, rep->status);
+			rep->status = 500;
+			if (!*e.code)
+				snprintf(e.code, sizeof(e.code), "InternalError");
+		}
 		code = *e.code ? e.code : status_code(rep->status);
 		if (!*e.region && *rep->bucket_region)
 			snprintf(e.region, sizeof(e.region), "%s", rep->bucket_region);
@@ -1318,6 +1379,20 @@ entry_cmp(const void *a, const void *b)
 	return strcmp(((const struct s3_entry *)a)->key, ((const struct s3_entry *)b)->key);
 }
 
+/*
+ * A key of a listing asked with encoding-type=url, decoded in place as the
+ * AWS SDKs decode it ("unquote plus"): '+' is a space, then %XX. AWS and
+ * MinIO send a space as '+' and a '+' as %2B; Ceph RGW sends %20 and %2B,
+ * which decode the same way. -1 on a bad escape or a NUL.
+ */
+static int
+decode_listed(char *key)
+{
+	for (char *p = key; (p = strchr(p, '+')) != NULL; p++)
+		*p = ' ';
+	return decode_key(key);
+}
+
 /* Check and normalise the entries of a page; sort objects and prefixes together. */
 static int
 page_finish(struct page *pg, char *why, size_t len)
@@ -1325,7 +1400,7 @@ page_finish(struct page *pg, char *why, size_t len)
 	for (size_t i = 0; i < pg->n; i++) {
 		struct s3_entry *e = &pg->e[i];
 
-		if (e->key == NULL || (pg->url_encoded && decode_key((char *)e->key) != 0)) {
+		if (e->key == NULL || (pg->url_encoded && decode_listed((char *)e->key) != 0)) {
 			snprintf(why, len, "an entry without a valid key");
 			return -1;
 		}

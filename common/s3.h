@@ -56,6 +56,13 @@ int s3_object_url(const char *url, bool may_be_empty, char **bucket, char **key,
  */
 int s3_header_check(const char *line, char *why, size_t whylen);
 
+/*
+ * Whether two ETags name the same thing, with or without the quotes HTTP
+ * puts around them (Ceph 18.2.1-18.2.7 and 19.2.0-19.2.2 answer
+ * CompleteMultipartUpload with a bare one). An empty ETag equals none.
+ */
+bool s3_etag_equal(const char *a, const char *b);
+
 /* A decimal number as HTTP sends it: 1 to 19 digits, nothing else, at most
  * S3_SIZE_MAX. 0, or -1. */
 int s3_parse_size(const char *s, size_t len, int64_t *out);
@@ -140,6 +147,11 @@ struct s3_request {
 	s3_sink sink;		/* NULL: buffer the body in the reply */
 	void *sink_arg;
 	size_t max_body;	/* limit for a buffered body */
+	/*
+	 * A 200 reply whose body is an <Error> is that error, retried as a 500
+	 * (CompleteMultipartUpload and copies can answer so, says the S3 API).
+	 */
+	bool error_in_200;
 };
 
 /*

@@ -143,6 +143,27 @@ setup() {
 	run -2 --separate-stderr s3get --presign 8d "s3://$S3_BUCKET/obj-1"
 }
 
+@test "a store that refuses x-amz-checksum-mode (B2: 400, R2: 501) is asked again without it, once a run, and the object is still checked" {
+	local code
+	fp_start "$S3_ENDPOINT"
+	for code in 400 501; do
+		fp_clear_log
+		fp_rules "[{\"method\": \"HEAD\", \"header\": \"x-amz-checksum-mode\", \"status\": $code}]"
+		run -0 --separate-stderr bash -c 'printf "s3://%s/single\ns3://%s/obj-1\n" "$2" "$2" | s3get -v -j 1 --endpoint-url "$1" | cmp - <(cat "$3" "$4")' _ "$FP_URL" "$S3_BUCKET" "$D/single" "$D/obj-1"
+		assert_stderr_has "the store refuses x-amz-checksum-mode: not asked for checksums again"
+		# The first HEAD refused, the same asked again; the second object's HEAD without the header.
+		run -0 grep '^HEAD ' "$FP_LOG"
+		assert_equal "$output" "HEAD /bkpipe-s3get/single 0 $code
+HEAD /bkpipe-s3get/single - 200
+HEAD /bkpipe-s3get/obj-1 - 200"
+		# Without the header the ETag's MD5 still covers the object: a changed byte is exit 1.
+		fp_rules "[{\"method\": \"HEAD\", \"header\": \"x-amz-checksum-mode\", \"status\": $code},
+			{\"method\": \"GET\", \"forward\": true, \"corrupt_byte_at\": 100}]"
+		run -1 --separate-stderr bash -c 's3get -j 1 --endpoint-url "$1" "$2" >/dev/null' _ "$FP_URL" "s3://$S3_BUCKET/single"
+		assert_stderr_has "md5 mismatch with the ETag"
+	done
+}
+
 @test "a presigned URL: the ETag's MD5 is checked, a changed byte is exit 1" {
 	fp_start "$S3_ENDPOINT"
 	run -0 --separate-stderr s3get --endpoint-url "$FP_URL" --presign 1h "s3://$S3_BUCKET/single"

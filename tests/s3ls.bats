@@ -216,6 +216,25 @@ for line in sys.stdin:
 	assert_equal "$(grep -c ' 503$' "$FP_LOG")" 2
 }
 
+@test "a listing encoded as AWS and MinIO encode it (a space as +, a + as %2B) gives the keys themselves, which s3get and s3rm reach" {
+	printf 'space' | s3put "s3://$S3_BUCKET/plus/a b"
+	printf 'plus' | s3put "s3://$S3_BUCKET/plus/a+b"
+	printf 'both' | s3put "s3://$S3_BUCKET/plus/c d+e"
+	fp_start "$S3_ENDPOINT"
+	# RGW sends %20 for a space and %2B for a +; AWS sends + and %2B.
+	fp_rules '[{"query_contains": "list-type", "forward": true, "replace_body": [["%20", "+"]]}]'
+	run -0 --separate-stderr s3ls --endpoint-url "$FP_URL" "s3://$S3_BUCKET/plus/"
+	assert_equal "$(grep -c ' 200$' "$FP_LOG")" 1
+	assert_equal "$(cut -f3 <<<"$output")" "s3://$S3_BUCKET/plus/a b
+s3://$S3_BUCKET/plus/a+b
+s3://$S3_BUCKET/plus/c d+e"
+	run -0 bash -c 'printf "%s\n" "$1" | s3get' _ "$output"
+	assert_output "spaceplusboth"
+	run -0 bash -c 's3ls --endpoint-url "$1" "$2" | grep "a+b" | s3rm' _ "$FP_URL" "s3://$S3_BUCKET/plus/"
+	run -0 s3_aws s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix plus/ --query 'Contents[].Key' --output text
+	assert_output $'plus/a b\tplus/c d+e'
+}
+
 @test "a truncated page without a continuation token is an error, not a loop" {
 	fp_start "$S3_ENDPOINT"
 	fp_rules '[{"query_contains": "list-type", "forward": true,

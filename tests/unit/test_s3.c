@@ -311,6 +311,23 @@ main(void)
 	    "keys decoded, times normalised, prefixes merged in key order");
 	ok(next == NULL, "the last page has no token");
 
+	is_int(page(HEAD "<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>"
+	    OBJ("db/a+b%2Bc%20d%25+", "2026-01-26T03:00:15.000Z", "1")
+	    "<CommonPrefixes><Prefix>db/x+y/</Prefix></CommonPrefixes></ListBucketResult>",
+	    &s, &next, why), 0, "a page as AWS and MinIO encode it parses");
+	is_str(s.text, "2026-01-26T03:00:15Z 1 db/a b+c d%  STANDARD|P db/x y/|",
+	    "listing keys decoded as the SDKs do: '+' is a space, %%2B a '+' (keys and prefixes)");
+	is_int(page(HEAD "<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>"
+	    OBJ("db/a%2" "0", "2026-01-26T03:00:15.000Z", "1") OBJ("a+%00", "2026-01-26T03:00:15.000Z", "1")
+	    "</ListBucketResult>", &s, &next, why), -1, "a listed key with %00 is refused, '+' or not");
+
+	ok(s3_etag_equal("\"abc-2\"", "abc-2") && s3_etag_equal("abc-2", "\"abc-2\"") &&
+	    s3_etag_equal("\"abc\"", "\"abc\"") && s3_etag_equal("abc", "abc"),
+	    "an ETag is the same with or without its quotes (Ceph 18.2, 19.2 Complete)");
+	ok(!s3_etag_equal("\"abc\"", "\"abd\"") && !s3_etag_equal("\"abc", "abc") &&
+	    !s3_etag_equal("", "") && !s3_etag_equal("\"\"", "") && !s3_etag_equal("W/\"abc\"", "abc"),
+	    "different ETags, a half-quoted or an empty one are not the same");
+
 	page(HEAD "<IsTruncated>false</IsTruncated>" OBJ("db/a%20b", "2026-01-26T03:00:15.000Z", "1")
 	    "</ListBucketResult>", &s, &next, why);
 	is_str(s.text, "2026-01-26T03:00:15Z 1 db/a%20b STANDARD|",
