@@ -34,11 +34,7 @@ static const char *const helptext[] = {
 "  -o, --output FILE        write FILE, renamed into place only once verified",
 "      --presign DURATION   print presigned URLs (up to 7d) instead",
 "      --progress           show progress even when stderr is not a terminal",
-"      --read-timeout SECS  retry a transfer that sends nothing this long (60)",
-"      --profile NAME       use this profile of ~/.aws/credentials and config",
-"      --endpoint-url URL   an S3-compatible endpoint (MinIO, Ceph, R2)",
-"      --region REGION      the bucket's region",
-"      --no-sign-request    anonymous requests, for public buckets",
+AWSCFG_HELP,
 "  -v, --verbose            log each request (never its secrets) on stderr",
 "  -h, --help               show this help and exit",
 "  -V, --version            show the version and exit",
@@ -136,7 +132,6 @@ main(int argc, char *argv[])
 		{ "output", required_argument, NULL, 'o' },
 		{ "presign", required_argument, NULL, 'S' },
 		{ "progress", no_argument, NULL, 'G' },
-		{ "read-timeout", required_argument, NULL, 'T' },
 		AWSCFG_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -173,11 +168,6 @@ main(int argc, char *argv[])
 				die(EXIT_USAGE, "--presign %s: from 1s to 7d", optarg);
 			break;
 		case 'G': o.f.progress = true; break;
-		case 'T':
-			ao.read_timeout = (int)strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end || ao.read_timeout < 1 || ao.read_timeout > 3600)
-				die(EXIT_USAGE, "--read-timeout %s: expected seconds from 1 to 3600", optarg);
-			break;
 		case 'v': o.f.verbose = 1; break;
 		case 'h': usage(stdout); return out_status(out_close_stdout());
 		case 'V': printf("s3get %s\n", BKPIPE_VERSION); return out_status(out_close_stdout());
@@ -190,6 +180,8 @@ main(int argc, char *argv[])
 	}
 	if (o.presign == 0 && output == NULL && isatty(STDOUT_FILENO))
 		die(EXIT_USAGE, "refusing to write object data to a terminal (use -o FILE or a pipe)");
+	/* A presigned URL needs no credentials: their lack matters at an s3:// URL. */
+	ao.creds_later = o.presign == 0;
 	if (awscfg_load(&o.cfg, &ao, err, sizeof(err)) != 0)
 		die(EXIT_USAGE, "%s", err);
 	o.f.cfg = &o.cfg;

@@ -40,10 +40,7 @@ static const char *const helptext[] = {
 "      --content-type TYPE  the object's Content-Type (application/octet-stream)",
 "      --storage-class C    STANDARD, STANDARD_IA, GLACIER_IR, ...",
 "      --metadata K=V       user metadata (x-amz-meta-K); may repeat",
-"      --profile NAME       use this profile of ~/.aws/credentials and config",
-"      --endpoint-url URL   an S3-compatible endpoint (MinIO, Ceph, R2)",
-"      --region REGION      the bucket's region",
-"      --no-sign-request    anonymous requests",
+AWSCFG_HELP,
 "  -v, --verbose            log requests on stderr; print the new object's",
 "                           listing line on stdout",
 "  -h, --help               show this help and exit",
@@ -174,6 +171,10 @@ main(int argc, char *argv[])
 			return EXIT_USAGE;
 		}
 	}
+	if (optind == argc - 2 && strncmp(argv[optind], "s3://", 5) != 0 &&
+	    strncmp(argv[optind + 1], "s3://", 5) == 0)
+		die(EXIT_USAGE, "s3put reads standard input: s3put %s < %s", argv[optind + 1],
+		    argv[optind]);
 	if (optind != argc - 1) {
 		usage(stderr);
 		return EXIT_USAGE;

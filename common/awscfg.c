@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "awscfg.h"
+#include "err.h"
 
 static char *
 dup_or_null(const char *s)
@@ -213,6 +214,70 @@ awscfg_region_ok(const char *r)
 	return n > 0 && n < 64 && r[n] == '\0';
 }
 
+/*
+ * The endpoint, in the AWS CLI's order: --endpoint-url, AWS_ENDPOINT_URL_S3,
+ * AWS_ENDPOINT_URL, the profile's s3 endpoint_url, its endpoint_url. An
+ * environment variable wins over the profile named by --profile: said on
+ * stderr, since a copy to another store would go to the first one.
+ */
+static char *
+endpoint(struct awscfg *c, const struct awscfg_opts *o, const char *cred_path,
+    const char *conf_path)
+{
+	static const char *const vars[] = { "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL" };
+	char *prof = profile_get(cred_path, conf_path, c->profile, "s3.endpoint_url", false);
+	const char *key = "s3.endpoint_url";
+	char *r = NULL;
+
+	if (prof == NULL)
+		prof = profile_get(cred_path, conf_path, c->profile, key = "endpoint_url", false);
+	if (o->endpoint) {
+		snprintf(c->endpoint_from, sizeof(c->endpoint_from), "--endpoint-url");
+		r = strdup(o->endpoint);
+	}
+	for (size_t i = 0; r == NULL && *c->endpoint_from == '\0' && i < 2; i++) {
+		if (env(vars[i]) == NULL)
+			continue;
+		snprintf(c->endpoint_from, sizeof(c->endpoint_from), "%s", vars[i]);
+		r = strdup(env(vars[i]));
+		if (o->profile && prof && strcmp(prof, env(vars[i])) != 0) {
+			char a[256], b[256];
+
+			awscfg_redact_url(env(vars[i]), true, a, sizeof(a));
+			awscfg_redact_url(prof, true, b, sizeof(b));
+			warn("warning: %s (%s) overrides profile %s's %s (%s), as in the AWS CLI; "
+			    "unset %s to use the profile's", vars[i], a, c->profile, key, b, vars[i]);
+		}
+	}
+	if (r == NULL && *c->endpoint_from == '\0' && prof) {
+		snprintf(c->endpoint_from, sizeof(c->endpoint_from), "profile %.64s's %s", c->profile,
+		    key);
+		r = prof;
+		prof = NULL;
+	}
+	free(prof);
+	return r;
+}
+
+/* A timeout option: whole seconds from 1 to 3600; def when not given. */
+static int
+timeout(const char *arg, const char *name, int def, int *out, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	*out = def;
+	if (arg == NULL)
+		return 0;
+	v = strtol(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end || v < 1 || v > 3600) {
+		snprintf(err, errlen, "%s %s: expected seconds from 1 to 3600", name, arg);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
 int
 awscfg_load(struct awscfg *c, const struct awscfg_opts *o, char *err, size_t errlen)
 {
@@ -226,7 +291,13 @@ awscfg_load(struct awscfg *c, const struct awscfg_opts *o, char *err, size_t err
 	file_path(conf_path, sizeof(conf_path), "AWS_CONFIG_FILE", "config");
 	c->profile = strdup(profile ? profile : "default");
 	c->no_sign = o->no_sign;
-	c->read_timeout = o->read_timeout > 0 ? o->read_timeout : 60;
+	if (timeout(o->connect_timeout, "--connect-timeout", AWSCFG_CONNECT_TIMEOUT,
+	    &c->connect_timeout, err, errlen) != 0 ||
+	    timeout(o->read_timeout, "--read-timeout", AWSCFG_READ_TIMEOUT, &c->read_timeout,
+	    err, errlen) != 0) {
+		awscfg_free(c);
+		return -1;
+	}
 
 	if (o->profile == NULL && env("AWS_ACCESS_KEY_ID") && env("AWS_SECRET_ACCESS_KEY")) {
 		c->access_key = strdup(env("AWS_ACCESS_KEY_ID"));
@@ -243,8 +314,14 @@ awscfg_load(struct awscfg *c, const struct awscfg_opts *o, char *err, size_t err
 		    "AWS_SECRET_ACCESS_KEY, or --profile; --no-sign-request for a public bucket)",
 		    o->profile ? "" : "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ",
 		    c->profile, cred_path, conf_path);
-		awscfg_free(c);
-		return -1;
+		free(c->access_key);
+		free(c->secret_key);
+		c->access_key = c->secret_key = NULL;
+		if (!o->creds_later || (c->no_creds = strdup(err)) == NULL) {
+			awscfg_free(c);
+			return -1;
+		}
+		*err = '\0';
 	}
 
 	if (o->region)
@@ -256,14 +333,11 @@ awscfg_load(struct awscfg *c, const struct awscfg_opts *o, char *err, size_t err
 	else if ((c->region = profile_get(cred_path, conf_path, c->profile, "region", false)) == NULL)
 		c->region = strdup("us-east-1");
 
-	if (o->endpoint)
-		c->endpoint = strdup(o->endpoint);
-	else if (env("AWS_ENDPOINT_URL_S3"))
-		c->endpoint = strdup(env("AWS_ENDPOINT_URL_S3"));
-	else if (env("AWS_ENDPOINT_URL"))
-		c->endpoint = strdup(env("AWS_ENDPOINT_URL"));
-	else if ((c->endpoint = profile_get(cred_path, conf_path, c->profile, "s3.endpoint_url", false)) == NULL)
-		c->endpoint = profile_get(cred_path, conf_path, c->profile, "endpoint_url", false);
+	if ((c->endpoint = endpoint(c, o, cred_path, conf_path)) == NULL && *c->endpoint_from) {
+		snprintf(err, errlen, "out of memory");
+		awscfg_free(c);
+		return -1;
+	}
 	if (!awscfg_region_ok(c->region)) {
 		snprintf(err, errlen, "region \"%.64s\": expected letters, digits, '-' and '_' "
 		    "(like eu-west-1)", c->region);
@@ -331,6 +405,7 @@ awscfg_free(struct awscfg *c)
 	free(c->session_token);
 	free(c->region);
 	free(c->endpoint);
+	free(c->no_creds);
 	free(c->ca_bundle);
 	free(c->profile);
 	memset(c, 0, sizeof(*c));
@@ -344,6 +419,8 @@ awscfg_option(struct awscfg_opts *o, int c, const char *arg)
 	case AWSCFG_OPT_ENDPOINT: o->endpoint = arg; return true;
 	case AWSCFG_OPT_REGION: o->region = arg; return true;
 	case AWSCFG_OPT_NO_SIGN: o->no_sign = true; return true;
+	case AWSCFG_OPT_CONNECT_TIMEOUT: o->connect_timeout = arg; return true;
+	case AWSCFG_OPT_READ_TIMEOUT: o->read_timeout = arg; return true;
 	default: return false;
 	}
 }

@@ -31,20 +31,32 @@ struct awscfg {
 	char *access_key, *secret_key, *session_token;
 	char *region;
 	char *endpoint;		/* NULL: AWS itself */
+	char endpoint_from[160];	/* where it came from, for -v and hints */
+	char *no_creds;		/* with creds_later: why none were found, or NULL */
 	char *ca_bundle;
 	char *profile;		/* the profile read, for messages */
 	enum awscfg_style style;
 	bool no_sign;
 	int max_attempts;
+	int connect_timeout;	/* seconds to connect, TLS included, before a retry */
 	int read_timeout;	/* seconds without a byte before a transfer is retried */
 };
+
+/*
+ * The defaults: a store that accepts no connection, or answers nothing,
+ * is reported after the retries (AWS_MAX_ATTEMPTS, 5) in about a minute.
+ */
+#define AWSCFG_CONNECT_TIMEOUT 5
+#define AWSCFG_READ_TIMEOUT 10
 
 struct awscfg_opts {
 	const char *profile;	/* --profile, or NULL */
 	const char *endpoint;	/* --endpoint-url, or NULL */
 	const char *region;	/* --region, or NULL */
 	bool no_sign;		/* --no-sign-request */
-	int read_timeout;	/* --read-timeout, or 0 for the default of 60 */
+	bool creds_later;	/* no credentials is an error only when a request is signed */
+	const char *connect_timeout;	/* --connect-timeout SECONDS, or NULL */
+	const char *read_timeout;	/* --read-timeout SECONDS, or NULL */
 };
 
 /* The options every S3 tool takes, for its getopt_long table. */
@@ -53,12 +65,25 @@ enum {
 	AWSCFG_OPT_ENDPOINT,
 	AWSCFG_OPT_REGION,
 	AWSCFG_OPT_NO_SIGN,
+	AWSCFG_OPT_CONNECT_TIMEOUT,
+	AWSCFG_OPT_READ_TIMEOUT,
 };
 #define AWSCFG_LONGOPTS \
 	{ "profile", required_argument, NULL, AWSCFG_OPT_PROFILE }, \
 	{ "endpoint-url", required_argument, NULL, AWSCFG_OPT_ENDPOINT }, \
 	{ "region", required_argument, NULL, AWSCFG_OPT_REGION }, \
-	{ "no-sign-request", no_argument, NULL, AWSCFG_OPT_NO_SIGN }
+	{ "no-sign-request", no_argument, NULL, AWSCFG_OPT_NO_SIGN }, \
+	{ "connect-timeout", required_argument, NULL, AWSCFG_OPT_CONNECT_TIMEOUT }, \
+	{ "read-timeout", required_argument, NULL, AWSCFG_OPT_READ_TIMEOUT }
+
+/* Their lines for --help, in the same words everywhere. */
+#define AWSCFG_HELP \
+"      --profile NAME       use this profile of ~/.aws/credentials and config", \
+"      --endpoint-url URL   an S3-compatible endpoint (MinIO, Ceph, R2)", \
+"      --region REGION      the bucket's region", \
+"      --no-sign-request    anonymous requests", \
+"      --connect-timeout S  seconds to connect before a retry (5)", \
+"      --read-timeout S     seconds without a byte before a retry (10)"
 
 /* Take one of those options into o; false when c is not one of them. */
 bool awscfg_option(struct awscfg_opts *o, int c, const char *arg);

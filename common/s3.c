@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <expat.h>
@@ -20,6 +21,7 @@
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define ERROR_BODY_MAX (64 * 1024)
 #define BACKOFF_CAP_MS 20000
+#define WAIT_SAY 3		/* seconds without an answer before a terminal is told */
 
 struct s3 {
 	CURL *curl;
@@ -29,6 +31,7 @@ struct s3 {
 	int verbose;
 	long clock_offset;	/* seconds to add to the local clock */
 	bool skew_fixed, redirected;
+	bool tty;		/* stderr is a terminal: say what a slow request waits for */
 	volatile sig_atomic_t *cancel;
 	char err[4096];
 	char curl_err[CURL_ERROR_SIZE];
@@ -298,6 +301,7 @@ s3_new(const struct awscfg *cfg, int verbose)
 	}
 	s->cfg = cfg;
 	s->verbose = verbose;
+	s->tty = isatty(STDERR_FILENO);
 	snprintf(s->region, sizeof(s->region), "%s", cfg->region);
 	s->sig.access_key = cfg->access_key;
 	s->sig.secret_key = cfg->secret_key;
@@ -399,6 +403,10 @@ struct xfer {
 	int64_t sink_max;	/* bytes the sink may get; -1: any */
 	int64_t sink_bytes;
 	char refused[320];	/* why a 2xx reply is not what was asked, or "" */
+	const char *shown;	/* the URL for messages */
+	int attempt;
+	time_t started;
+	bool answered, waiting_said;
 };
 
 static bool
@@ -493,6 +501,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
 
+	x->answered = true;
 	s3_reply_header(x->rep, p, size * n);
 	return size * n;
 }
@@ -816,9 +825,17 @@ s3_set_cancel(struct s3 *s, volatile sig_atomic_t *cancel)
 static int
 on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
-	struct s3 *s = arg;
+	struct xfer *x = arg;
+	struct s3 *s = x->s;
 
 	(void)dt, (void)dn, (void)ut, (void)un;
+	if (s->tty && !x->answered && !x->waiting_said && time(NULL) - x->started >= WAIT_SAY) {
+		/* A hung store is otherwise silence until the timeouts run out. */
+		fprintf(stderr, "%s: waiting for an answer to %s %s (attempt %d of %d; %d s to "
+		    "connect, %d s without a byte, then a retry)\n", prog, x->req->method, x->shown,
+		    x->attempt, s->cfg->max_attempts, s->cfg->connect_timeout, s->cfg->read_timeout);
+		x->waiting_said = true;
+	}
 	return s->cancel && *s->cancel;
 }
 
@@ -945,7 +962,7 @@ attempt(struct s3 *s, const struct s3_request *req, const char *url, struct xfer
 	curl_easy_setopt(s->curl, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "bkpipe/" BKPIPE_VERSION);
-	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, (long)s->cfg->connect_timeout);
 	curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_TIME, (long)s->cfg->read_timeout);
 	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
@@ -962,9 +979,10 @@ attempt(struct s3 *s, const struct s3_request *req, const char *url, struct xfer
 		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)(req->body ? req->body_len : 0));
 	}
-	if (s->cancel) {
+	if (s->cancel || s->tty) {
+		x->started = time(NULL);
 		curl_easy_setopt(s->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(s->curl, CURLOPT_XFERINFODATA, s);
+		curl_easy_setopt(s->curl, CURLOPT_XFERINFODATA, x);
 		curl_easy_setopt(s->curl, CURLOPT_NOPROGRESS, 0L);
 	}
 	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -1025,6 +1043,15 @@ request_headers(const struct s3_request *req, const char **h, char *range, size_
 	return (int)n;
 }
 
+static bool endpoint_said;	/* -v names the endpoint once a run */
+
+/* An endpoint from the environment or a profile: a connection error says so. */
+static bool
+endpoint_hint(const struct s3 *s)
+{
+	return s->cfg->endpoint && strcmp(s->cfg->endpoint_from, "--endpoint-url") != 0;
+}
+
 /* The request with its retries; see s3_request. */
 static int
 perform(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
@@ -1032,9 +1059,21 @@ perform(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 	char shown[2048], hbuf[128];
 	int tries = 0;
 
+	if (req->url == NULL && !s->cfg->no_sign && s->cfg->access_key == NULL) {
+		snprintf(s->err, sizeof(s->err), "%s", s->cfg->no_creds ? s->cfg->no_creds :
+		    "no credentials");
+		return EXIT_USAGE;
+	}
+	if (s->verbose && s->cfg->endpoint && req->url == NULL && !endpoint_said) {
+		char ep[512];
+
+		awscfg_redact_url(s->cfg->endpoint, true, ep, sizeof(ep));
+		fprintf(stderr, "%s: endpoint %s (from %s)\n", prog, ep, s->cfg->endpoint_from);
+		endpoint_said = true;
+	}
 	for (;;) {
 		char *url = req->url ? strdup(req->url) : request_url(s, req->bucket, req->key, req->query);
-		struct xfer x = { .s = s, .req = req, .rep = rep };
+		struct xfer x = { .s = s, .req = req, .rep = rep, .shown = shown };
 		struct s3err e;
 		const char *code, *h;
 		CURLcode rc;
@@ -1048,6 +1087,7 @@ perform(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 		s3_reply_init(rep);
 		redact_url(url, req->url != NULL, shown, sizeof(shown));
 		tries++;
+		x.attempt = tries;
 		rc = attempt(s, req, url, &x);
 		free(url);
 		if (rc == CURLE_OK && success(rep->status) && !x.checked)
@@ -1096,8 +1136,10 @@ perform(struct s3 *s, const struct s3_request *req, struct s3_reply *rep)
 				s3_reply_free(rep);
 				return EXIT_USAGE;
 			}
-			snprintf(s->err, sizeof(s->err), "%s %s: %s (after %d attempt%s)", req->method,
-			    shown, why, tries, tries == 1 ? "" : "s");
+			snprintf(s->err, sizeof(s->err), "%s %s: %s (after %d attempt%s)%s%s%s", req->method,
+			    shown, why, tries, tries == 1 ? "" : "s",
+			    endpoint_hint(s) ? " (hint: the endpoint comes from " : "",
+			    endpoint_hint(s) ? s->cfg->endpoint_from : "", endpoint_hint(s) ? ")" : "");
 			s3_reply_free(rep);
 			/* A reply that is not HTTP (curl refused its framing) is the
 			 * server's doing, as a malformed header is: data, not transient. */

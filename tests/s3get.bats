@@ -175,6 +175,19 @@ HEAD /bkpipe-s3get/obj-1 - 200"
 	run -0 --separate-stderr bash -c 's3get -j 1 --part-size 64M "$1" | cmp - "$2"' _ "$url" "$D/single"
 }
 
+@test "a presigned http:// URL needs no credentials; an s3:// URL after it still says none were found" {
+	run -0 --separate-stderr s3get --presign 1h "s3://$S3_BUCKET/obj-1"
+	local url=$output
+	[[ $url == http://* ]]
+	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE=/nonexistent/c \
+		AWS_CONFIG_FILE=/nonexistent/f s3get "$url" | cmp - "$D/obj-1"
+	run -2 --separate-stderr env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+		AWS_SHARED_CREDENTIALS_FILE=/nonexistent/c AWS_CONFIG_FILE=/nonexistent/f \
+		bash -c 's3get "$1" "s3://$2/obj-1" >/dev/null' _ "$url" "$S3_BUCKET"
+	assert_stderr_has "s3get: s3://$S3_BUCKET/obj-1: no credentials found"
+	refute_stderr_has "presigned URL:"
+}
+
 @test "a presigned URL of an empty object gives nothing, exit 0" {
 	s3_aws s3api put-object --bucket "$S3_BUCKET" --key empty-presigned >/dev/null
 	run -0 --separate-stderr s3get --presign 1h "s3://$S3_BUCKET/empty-presigned"

@@ -193,9 +193,61 @@ for line in sys.stdin:
 	assert_output --partial "no credentials found: searched AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile \"default\" in /nonexistent/c and in /nonexistent/f"
 }
 
+@test "an exported AWS_ENDPOINT_URL overrides --profile's endpoint_url, as in the AWS CLI: said on stderr, by -v, and in a connection error's hint" {
+	local conf=$BATS_TEST_TMPDIR/config
+	printf '[profile dr]\nendpoint_url = %s\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+		"$S3_ENDPOINT" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$conf"
+	AWS_CONFIG_FILE=$conf AWS_ENDPOINT_URL=http://127.0.0.1:1 AWS_MAX_ATTEMPTS=1 \
+		run -3 --separate-stderr s3ls -v --profile dr "s3://$S3_BUCKET/"
+	assert_stderr_has "s3ls: warning: AWS_ENDPOINT_URL (http://127.0.0.1:1) overrides profile dr's endpoint_url ($S3_ENDPOINT), as in the AWS CLI; unset AWS_ENDPOINT_URL to use the profile's"
+	assert_stderr_has "s3ls: endpoint http://127.0.0.1:1 (from AWS_ENDPOINT_URL)"
+	assert_stderr_has "(after 1 attempt) (hint: the endpoint comes from AWS_ENDPOINT_URL)"
+	# Unset, the profile's endpoint is used, and -v says so.
+	AWS_CONFIG_FILE=$conf run -0 --separate-stderr env -u AWS_ENDPOINT_URL s3ls -v --profile dr "s3://$S3_BUCKET/"
+	assert_stderr_has "s3ls: endpoint $S3_ENDPOINT (from profile dr's endpoint_url)"
+	refute_stderr_has "overrides"
+}
+
 @test "nothing listening: exit 3 after AWS_MAX_ATTEMPTS tries" {
 	AWS_MAX_ATTEMPTS=2 run -3 --separate-stderr s3ls --endpoint-url http://127.0.0.1:1 "s3://$S3_BUCKET/"
 	[[ $stderr == *"Couldn't connect to server (after 2 attempts)"* ]]
+}
+
+@test "a hung store is reported by the read timeout: 10 s by default, --read-timeout to change, exit 3 naming it" {
+	fp_start "$S3_ENDPOINT"
+	fp_rules '[{"query_contains": "list-type", "stall": 60, "then": "close"}]'
+	local t0=$SECONDS
+	AWS_MAX_ATTEMPTS=1 run -3 --separate-stderr s3ls --endpoint-url "$FP_URL" "s3://$S3_BUCKET/dir/"
+	# The default: one attempt ends after 10 s without a byte (not 60, not never).
+	((SECONDS - t0 >= 9 && SECONDS - t0 < 30))
+	assert_stderr_has "(after 1 attempt)"
+	assert_stderr_has "Operation too slow"
+	t0=$SECONDS
+	AWS_MAX_ATTEMPTS=2 run -3 --separate-stderr s3ls --read-timeout 1 --endpoint-url "$FP_URL" "s3://$S3_BUCKET/dir/"
+	((SECONDS - t0 < 9))
+	assert_stderr_has "(after 2 attempts)"
+	# Not a terminal: no waiting message.
+	refute_stderr_has "waiting for an answer"
+}
+
+@test "on a terminal, a request without an answer for 3 s says what it is waiting for" {
+	fp_start "$S3_ENDPOINT"
+	fp_rules '[{"query_contains": "list-type", "stall": 60, "then": "close"}]'
+	run script -qec "AWS_MAX_ATTEMPTS=1 s3ls --read-timeout 5 --endpoint-url $FP_URL s3://$S3_BUCKET/dir/" /dev/null
+	assert_output --partial "s3ls: waiting for an answer to GET $FP_URL/$S3_BUCKET/?list-type=2"
+	assert_output --partial "(attempt 1 of 1; 5 s to connect, 5 s without a byte, then a retry)"
+}
+
+@test "--connect-timeout and --read-timeout take 1 to 3600 seconds, in every S3 tool" {
+	local tool opt
+	for tool in s3ls s3get s3put s3rm; do
+		for opt in --connect-timeout --read-timeout; do
+			run -2 --separate-stderr "$tool" "$opt" 0 "s3://$S3_BUCKET/x" </dev/null
+			assert_stderr_has "$opt 0: expected seconds from 1 to 3600"
+			run -2 --separate-stderr "$tool" "$opt" 5s "s3://$S3_BUCKET/x" </dev/null
+			assert_stderr_has "$opt 5s: expected seconds from 1 to 3600"
+		done
+	done
 }
 
 @test "503 SlowDown twice, then success: lists fully" {

@@ -274,6 +274,14 @@ uploads() {
 	assert_output --partial '"db": "main"'
 }
 
+@test "s3put FILE URL (the AWS CLI habit) says that s3put reads standard input: exit 2, nothing stored" {
+	printf 'x' >"$IN"
+	run -2 --separate-stderr s3put "$IN" "s3://$S3_BUCKET/habit"
+	assert_equal "$stderr" "s3put: s3put reads standard input: s3put s3://$S3_BUCKET/habit < $IN"
+	run --separate-stderr s3_aws s3api head-object --bucket "$S3_BUCKET" --key habit
+	assert_failure
+}
+
 @test "usage: a part size under 5M, no key, a terminal on stdin: exit 2" {
 	run -2 --separate-stderr s3put --part-size 1M "s3://$S3_BUCKET/x" </dev/null
 	assert_equal "$stderr" "s3put: --part-size 1M: parts are 5M to 5000M (S3 takes up to 5G, R2 up to 4.995 GiB)"
