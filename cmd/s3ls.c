@@ -47,7 +47,7 @@ static const char *const helptext[] = {
 "AWS_CA_BUNDLE, AWS_MAX_ATTEMPTS.",
 "",
 "Examples:",
-"  s3ls s3://backups/db/ | tail -n 1 | s3get | gzcat-verify | pgfeed -1",
+"  s3ls s3://backups/db/ | bkage --proofs <(s3ls s3://backups/.proofs/db/) --latest | s3get | gzcat-verify | pgfeed -1",
 "  s3ls -r --since 7d s3://backups/",
 "",
 "See s3ls(1).",
