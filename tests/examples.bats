@@ -828,3 +828,106 @@ dated() {
 	BACKUP_PREFIX=s3://bkpipe-no-such-bucket/db/ run -1 --separate-stderr "$EX/retention.sh" --delete
 	[[ $stderr == *"retention.sh: could not list s3://bkpipe-no-such-bucket/db/; nothing was deleted"* ]]
 }
+
+# --- docs/runbook.md ------------------------------------------------------------
+
+# runbook_block REGEX: the first ```sh block of docs/runbook.md after the
+# first line matching REGEX.
+runbook_block() {
+	awk -v re="$1" '$0 ~ re { found = 1; next }
+		found && /^```/ { if (open) exit; open = 1; next }
+		open { print }' "$TESTS_DIR/../docs/runbook.md"
+}
+
+@test "runbook, Upgrading from 0.1: the block moves each KEY.counts under .proofs/, and the backups are proven again" {
+	local bucket=bkpipe-up-$BATS_TEST_NUMBER block b1 b2 u
+	block=$(runbook_block '^## Upgrading from 0.1')
+	[[ $block == *'s3put --expect-size'* ]] || fail "no upgrade block found"
+	shellcheck -s bash - <<<"$block"
+	s3_bucket "$bucket"
+	export BACKUP_PREFIX=s3://$bucket/db/
+	# two backups in 0.1's layout: the counts beside them
+	backup; b1=$url; sleep 1
+	backup; b2=$url
+	for u in "$b1" "$b2"; do
+		s3get "$(proof "$u" .counts)" | s3put "$u.counts"
+		s3rm "$(proof "$u" .counts)"
+	done
+	run -0 keys
+	assert_output "$b1"$'\n'"$b1.counts"$'\n'"$b2"$'\n'"$b2.counts"
+	# as a new version's health check sees it: no proven backup
+	run -2 --separate-stderr "$EX/health-check.sh" --nagios
+	assert_output --partial "no proven backup"
+	mkdir "$T/run" && cd "$T/run"
+	run -0 bash -c "${block//s3:\/\/backups\//s3://$bucket/}"
+	assert_output "0 .counts left beside the backups"
+	run -0 keys
+	assert_output "$b1"$'\n'"$b2"
+	run -0 proof_keys
+	assert_output "$(proof "$b1" .counts)"$'\n'"$(proof "$b2" .counts)"
+	run -0 --separate-stderr "$EX/health-check.sh" --nagios
+	assert_output --partial "BKAGE OK - newest proven $b2"
+	# run again: nothing left to move, nothing lost
+	run -0 bash -c "${block//s3:\/\/backups\//s3://$bucket/}"
+	assert_output "0 .counts left beside the backups"
+	run -0 proof_keys
+	assert_output "$(proof "$b1" .counts)"$'\n'"$(proof "$b2" .counts)"
+}
+
+@test "runbook, scenario 4: the DR copy copies the proven backups with their counts, nothing damaged or unproven, and again only what is missing" {
+	local bucket=bkpipe-src-$BATS_TEST_NUMBER dr=bkpipe-dr-$BATS_TEST_NUMBER block b1 b2 b3 script
+	block=$(runbook_block '^The copy streams like everything else')
+	[[ $block == *'--expect-size'* && $block == *'--if-none-match'* && $block == *'unset AWS_ENDPOINT_URL'* ]] ||
+		fail "the DR copy block does not use --expect-size, --if-none-match and unset AWS_ENDPOINT_URL"
+	shellcheck -s bash - <<<"$block"
+	s3_bucket "$dr"
+	s3_bucket "$bucket"
+	export BACKUP_PREFIX=s3://$bucket/db/
+	backup; b1=$url; sleep 1
+	backup; b2=$url; sleep 1
+	backup; b3=$url
+	printf 'damaged\n' | s3put "$(proof "$b2" .damaged)"
+	s3get "$b3" | put 2099-01-01_00-00-00.sql.gz
+	# the primary store in [default], the copy in [profile dr], and no
+	# endpoint in the variables: the block unsets them
+	cat >"$T/config" <<-EOF
+		[default]
+		region = us-east-1
+		endpoint_url = $S3_ENDPOINT
+
+		[profile dr]
+		region = us-east-1
+		endpoint_url = $S3_ENDPOINT
+	EOF
+	cat >"$T/credentials" <<-EOF
+		[default]
+		aws_access_key_id = $AWS_ACCESS_KEY_ID
+		aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
+
+		[dr]
+		aws_access_key_id = $AWS_ACCESS_KEY_ID
+		aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
+	EOF
+	script="BACKUPS=s3://$bucket/db/; PROOFS=s3://$bucket/.proofs/db/
+${block//s3:\/\/backups-dr\//s3://$dr/}"
+	mkdir "$T/run" && cd "$T/run"
+	AWS_CONFIG_FILE=$T/config AWS_SHARED_CREDENTIALS_FILE=$T/credentials run -0 --separate-stderr bash -c "$script"
+	assert_output "the copy holds every proven backup, with its counts"
+	local k1=${b1#"$BACKUP_PREFIX"} k3=${b3#"$BACKUP_PREFIX"}
+	run -0 s3ls -1 "s3://$dr/db/"
+	assert_output "s3://$dr/db/$k1"$'\n'"s3://$dr/db/$k3"
+	run -0 s3ls -1 "s3://$dr/.proofs/db/"
+	assert_output "s3://$dr/.proofs/db/$k1.counts"$'\n'"s3://$dr/.proofs/db/$k3.counts"
+	assert_equal "$(s3get "s3://$dr/db/$k3" | sha256sum)" "$(s3get "$b3" | sha256sum)"
+	# again: nothing is copied twice (--if-none-match would refuse it), and a
+	# proof the copy lost is copied again
+	s3rm "s3://$dr/.proofs/db/$k1.counts"
+	AWS_CONFIG_FILE=$T/config AWS_SHARED_CREDENTIALS_FILE=$T/credentials run -0 --separate-stderr bash -c "$script"
+	assert_output "the copy holds every proven backup, with its counts"
+	assert_equal "$stderr" ""
+	run -0 s3ls -1 "s3://$dr/.proofs/db/"
+	assert_output "s3://$dr/.proofs/db/$k1.counts"$'\n'"s3://$dr/.proofs/db/$k3.counts"
+	# the copy is proven as the primary is: restore.sh takes the newest
+	BACKUP_PREFIX=s3://$dr/db/ RESTORE_DB=r_dr run -0 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: backup: s3://$dr/db/$k3 (plain, "* ]]
+}
