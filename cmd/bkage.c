@@ -95,8 +95,6 @@ static struct {
 	bool quiet, lenient, have_match, have_group, keep_given, allow_future, no_proofs, latest;
 	const char *proofs_file;
 	struct proofs *proofs;		/* with --proofs */
-	char *latest_line, *latest_name;	/* with --latest: the newest (proven) */
-	int64_t latest_time;
 	regex_t match, group_by;
 	struct group *groups;
 	size_t ngroups;
@@ -250,46 +248,6 @@ select_expired(size_t g, const struct entry *e, const char *line, int state, con
 	    ahead, skew);
 }
 
-/* With --latest: keep the line of the newest backup (proven, with --proofs). */
-static void
-keep_latest(const struct entry *e, const char *line, int state)
-{
-	if (state != PROOF_PROVEN || e->time > health_latest(&o.l))
-		return;
-	if (o.latest_name && (e->time != o.latest_time ? e->time < o.latest_time :
-	    strcmp(e->name, o.latest_name) <= 0))
-		return;
-	free(o.latest_name);
-	free(o.latest_line);
-	if ((o.latest_name = strdup(e->name)) == NULL || (o.latest_line = strdup(line)) == NULL)
-		die(UNKNOWN, "out of memory");
-	o.latest_time = e->time;
-}
-
-/* An entry's state: PROOF_PROVEN without --proofs; -1 (with *why) for an
- * entry --proofs or --no-proofs cannot take; -2 for a proof, left out. */
-static int
-state_of(const struct entry *e, const char **why)
-{
-	int st;
-
-	if (o.proofs && strncmp(e->name, "s3://", 5) != 0) {
-		*why = "not an s3:// URL, and --proofs needs s3ls listing lines of the backups";
-		return -1;
-	}
-	if (proofs_is_proof(e->name) && o.no_proofs) {
-		*why = "a proof, not a backup: with proofs, give --proofs FILE, not --no-proofs";
-		return -1;
-	}
-	if (proofs_is_proof(e->name))
-		return -2;	/* never a backup (DESIGN.md, "Backup layout") */
-	if (o.proofs == NULL)
-		return PROOF_PROVEN;
-	if ((st = proofs_state(o.proofs, e->name)) < 0)
-		die(UNKNOWN, "out of memory");
-	return st;
-}
-
 /* Take an entry: 0, -1 (with *why) when --name-time finds no time in its
  * name or it cannot be taken, or UNKNOWN with the message printed. */
 static int
@@ -301,7 +259,7 @@ take(struct entry *e, const char *line, const char *fname, unsigned long lineno,
 
 	if (o.have_match && regexec(&o.match, e->name, 0, NULL, 0) != 0)
 		return 0;
-	if ((st = state_of(e, why)) == -2)
+	if ((st = proofs_state_of(o.proofs, o.no_proofs, e->name, why)) == -2)
 		return 0;
 	if (st < 0)
 		return -1;
@@ -316,9 +274,8 @@ take(struct entry *e, const char *line, const char *fname, unsigned long lineno,
 		return 0;
 	if (o.expired >= 0)
 		return select_expired((size_t)g, e, line, st, fname, lineno);
-	if (o.latest)
-		keep_latest(e, line, st);
-	if (health_add(&o.groups[g].h, &o.l, e->time, e->size, e->name, (enum proof_state)st) != 0)
+	if (health_add(&o.groups[g].h, &o.l, e->time, e->size, e->name, (enum proof_state)st,
+	    o.latest ? line : NULL) != 0)
 		die(UNKNOWN, "out of memory");
 	return 0;
 }
@@ -556,16 +513,16 @@ print_latest(void)
 	if (g && g->future > 0)
 		warn("%lu backup%s in the future beyond --max-skew left out", g->future,
 		    g->future == 1 ? "" : "s");
-	if (o.latest_line == NULL && o.proofs) {
+	if ((g == NULL || g->newest_line == NULL) && o.proofs) {
 		fprintf(stderr, "%s: no proven backup among %lu listed: %lu damaged, %lu unproven\n",
 		    prog, damaged + unproven, damaged, unproven);
 		return 1;
 	}
-	if (o.latest_line == NULL) {
+	if (g == NULL || g->newest_line == NULL) {
 		fprintf(stderr, "%s: no backup listed\n", prog);
 		return 1;
 	}
-	printf("%s\n", o.latest_line);
+	printf("%s\n", g->newest_line);
 	return out_status(out_close_stdout()) == 0 ? OK : UNKNOWN;
 }
 

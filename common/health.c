@@ -50,9 +50,22 @@ newest_of(struct health_backup *b, unsigned long n, int64_t t, int64_t size, con
 	return 0;
 }
 
+/* Take b as the newest proven backup of g (the one before goes to prev). */
+static int
+newest(struct health_group *g, int64_t t, int64_t size, const char *name, const char *line)
+{
+	char *copy = line ? strdup(line) : NULL;
+
+	if (line && copy == NULL)
+		return -1;
+	free(g->newest_line);
+	g->newest_line = copy;
+	return set(&g->newest, t, size, name);
+}
+
 int
 health_add(struct health_group *g, const struct health_limits *l, int64_t t, int64_t size,
-    const char *name, enum proof_state state)
+    const char *name, enum proof_state state, const char *line)
 {
 	if (t > health_latest(l)) {
 		if (g->future++ == 0 || after(t, name, &g->ahead))
@@ -64,13 +77,13 @@ health_add(struct health_group *g, const struct health_limits *l, int64_t t, int
 	if (state == PROOF_UNPROVEN)
 		return newest_of(&g->newest_unproven, ++g->unproven, t, size, name);
 	if (g->count++ == 0)
-		return set(&g->newest, t, size, name);
+		return newest(g, t, size, name, line);
 	if (after(t, name, &g->newest)) {
 		struct health_backup was = g->prev;
 
 		g->prev = g->newest;
 		g->newest = was;
-		return set(&g->newest, t, size, name);
+		return newest(g, t, size, name, line);
 	}
 	if (g->count == 2 || after(t, name, &g->prev))
 		return set(&g->prev, t, size, name);
@@ -99,6 +112,8 @@ health_group_free(struct health_group *g)
 	free(g->ahead.name);
 	free(g->newest_damaged.name);
 	free(g->newest_unproven.name);
+	free(g->newest_line);
+	g->newest_line = NULL;
 	g->newest.name = g->prev.name = g->ahead.name = NULL;
 	g->newest_damaged.name = g->newest_unproven.name = NULL;
 }

@@ -25,6 +25,7 @@ struct health_group {
 	char *key;			/* the --group-by value; "" without */
 	unsigned long count;		/* backups not in the future (proven, with proofs) */
 	struct health_backup newest, prev;	/* prev: the one before the newest */
+	char *newest_line;		/* the line of the newest, when health_add() had one */
 	unsigned long damaged, unproven;	/* with proofs: not in the future */
 	struct health_backup newest_damaged, newest_unproven;
 	unsigned long future;		/* backups beyond the skew allowed */
@@ -52,10 +53,11 @@ int64_t health_latest(const struct health_limits *l);
  * those up to health_latest(), g holds the newest two proven, by time and
  * then by name (so ties go the same way whatever the order), and the
  * newest damaged and unproven; one later than that is never the newest:
- * it is counted apart, in g->future. 0, or -1 when out of memory.
+ * it is counted apart, in g->future. The line, when not NULL, is kept
+ * for the newest proven (g->newest_line). 0, or -1 when out of memory.
  */
 int health_add(struct health_group *g, const struct health_limits *l, int64_t time,
-    int64_t size, const char *name, enum proof_state state);
+    int64_t size, const char *name, enum proof_state state, const char *line);
 
 /* Whether a damaged (or an unproven) backup of g is newer than its newest proven. */
 bool health_damaged_newer(const struct health_group *g);

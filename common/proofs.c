@@ -178,6 +178,28 @@ proofs_state(const struct proofs *p, const char *url)
 }
 
 int
+proofs_state_of(const struct proofs *p, bool no_proofs, const char *url, const char **why)
+{
+	int st;
+
+	if (p && strncmp(url, "s3://", 5) != 0) {
+		*why = "not an s3:// URL, and --proofs needs s3ls listing lines of the backups";
+		return -1;
+	}
+	if (proofs_is_proof(url) && no_proofs) {
+		*why = "a proof, not a backup: with proofs, give --proofs FILE, not --no-proofs";
+		return -1;
+	}
+	if (proofs_is_proof(url))
+		return -2;	/* never a backup (DESIGN.md, "Backup layout") */
+	if (p == NULL)
+		return PROOF_PROVEN;
+	if ((st = proofs_state(p, url)) < 0)
+		*why = "out of memory";
+	return st;
+}
+
+int
 proofs_lines(const struct proofs *p, const char *url, char **buf, size_t *len)
 {
 	for (const char *const *s = proofs_suffixes; *s; s++) {

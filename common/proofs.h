@@ -53,6 +53,15 @@ void proofs_ready(struct proofs *p);
 int proofs_state(const struct proofs *p, const char *url);
 
 /*
+ * What the entry url (decoded) of a listing of backups is, for a reader
+ * given proofs p (NULL: none), or told there are none (no_proofs): an enum
+ * proof_state (PROOF_PROVEN without p); -2 for a proof, which is never a
+ * backup and is left out; -1 with *why for one it cannot take (not an s3://
+ * URL with p, a proof with no_proofs), or when out of memory (*why says so).
+ */
+int proofs_state_of(const struct proofs *p, bool no_proofs, const char *url, const char **why);
+
+/*
  * The lines of the proofs of the backup at url, each after a newline,
  * appended to the string *buf of *len bytes (malloc'd, grown as needed).
  * 0, or -1 out of memory.
