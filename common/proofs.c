@@ -136,7 +136,8 @@ proofs_ready(struct proofs *p)
 {
 	size_t o = 0;
 
-	qsort(p->v, p->n, sizeof(*p->v), proof_cmp);
+	if (p->n > 0)
+		qsort(p->v, p->n, sizeof(*p->v), proof_cmp);
 	/* One object listed twice is one proof. */
 	for (size_t i = 0; i < p->n; i++) {
 		if (o > 0 && strcmp(p->v[o - 1].url, p->v[i].url) == 0) {

@@ -377,7 +377,8 @@ retain_print(struct retain *r, FILE *out, const char **twice)
 		for (size_t k = 0; r->groups[g] && k < r->nrules; k++)
 			for (size_t j = 0; j < r->groups[g][k].n; j++)
 				kept[nkept++] = (struct kept){ g, r->groups[g][k].h[j]->name };
-	qsort(kept, nkept, sizeof(*kept), kept_cmp);
+	if (nkept > 0)
+		qsort(kept, nkept, sizeof(*kept), kept_cmp);
 	if (fflush(r->spool) != 0 || fseek(r->spool, 0, SEEK_SET) != 0)
 		st = -2;
 	while (st == 0 && (got = next_record(r->spool, &rec, buf, cap)) != 0) {

@@ -257,5 +257,16 @@ main(void)
 		retain_free(r);
 		ok(nemitted == 1 && emitted_has("a"), "a tie of times goes by name, as for the newest");
 	}
+	{
+		/* Nothing proven at all: the damaged go, the unproven stay. */
+		struct retain_rule keep1 = { RETAIN_NEWEST, 1 };
+		struct retain *r = retain_new(&keep1, 1, FAR, FAR);
+
+		retain_add_unproven(r, 0, NOW - DAY, "damaged", "damaged", true);
+		retain_add_unproven(r, 0, NOW - 2 * DAY, "unproven", "unproven", false);
+		is_int(collect(r, &twice), 0, "nothing kept: printed all the same");
+		retain_free(r);
+		ok(nemitted == 1 && emitted_has("damaged"), "no proven backup: the damaged one only");
+	}
 	return tap_done();
 }
