@@ -17,6 +17,7 @@
 #include "err.h"
 #include "health.h"
 #include "out.h"
+#include "proofs.h"
 #include "retain.h"
 #include "units.h"
 
@@ -38,6 +39,13 @@ static const char *const helptext[] = {
 "      --max-skew DURATION  a time further in the future is never the newest",
 "                           nor counted: WARNING, and stops --expired (5m)",
 "      --now TIME           measure ages against TIME, not the clock",
+"Proofs (s3://B/.proofs/KEY.counts and .damaged beside s3://B/KEY):",
+"      --proofs FILE        FILE lists the proofs (s3ls lines): only proven",
+"                           backups are judged, kept and counted; a damaged",
+"                           one newer than the newest proven is CRITICAL",
+"      --no-proofs          every backup counts as proven (no proofs kept)",
+"      --latest             print the line of the newest proven backup; exit",
+"                           1 when there is none",
 "Input:",
 "      --match REGEX        only names matching REGEX (e.g. '\\.sql\\.gz$')",
 "      --group-by REGEX     one check per value of REGEX's first group",
@@ -48,13 +56,15 @@ static const char *const helptext[] = {
 "      --format FORMAT      nagios (default), prometheus or json",
 "  -o, --output FILE        write FILE atomically instead of standard output",
 "  -q, --quiet              print nothing; only the exit status",
-"Retention:",
+"Retention (needs --proofs FILE or --no-proofs):",
 "      --expired DURATION   print the lines of backups older than DURATION,",
-"                           never the newest --keep (of one prefix, or of",
-"                           each --group-by group), once the whole input",
-"                           is read and good (on any error, nothing)",
-"      --keep N             backups never selected by --expired (7, minimum 1)",
-"      --keep-daily N       keep the newest of each of the last N days,",
+"                           with those of their proofs, never the newest",
+"                           --keep proven (of one prefix, or of each",
+"                           --group-by group), once the whole input is read",
+"                           and good (on any error, nothing)",
+"      --keep N             proven backups never selected by --expired (7,",
+"                           minimum 1)",
+"      --keep-daily N       keep the newest proven of each of the last N days,",
 "      --keep-weekly N      weeks (from Monday)",
 "      --keep-monthly N     and months (UTC), instead of the newest --keep",
 "      --allow-future       leave out, with a warning, backups in the future",
@@ -63,9 +73,9 @@ static const char *const helptext[] = {
 "  -V, --version            show the version and exit",
 "",
 "Examples:",
-"  s3ls s3://backups/db/ | bkage -c 26h --match '\\.sql\\.gz$'",
-"  s3ls -r s3://backups/ | bkage --group-by '^s3://[^/]*/([^/]*)/' --format prometheus -o /var/lib/node_exporter/bkpipe.prom",
-"  s3ls s3://backups/db/ >listing && bkage --expired 30d --keep 7 listing | s3rm",
+"  s3ls s3://backups/db/ | bkage -c 26h --proofs <(s3ls s3://backups/.proofs/db/)",
+"  s3ls s3://backups/db/ | bkage --proofs <(s3ls s3://backups/.proofs/db/) --latest | s3get | gzcat-verify | pgfeed -1 \"$TARGET\"",
+"  s3ls s3://backups/db/ >listing && s3ls s3://backups/.proofs/db/ >proofs && bkage --expired 30d --keep 7 --proofs proofs listing | s3rm",
 "",
 "See bkage(1).",
 NULL,
@@ -82,7 +92,9 @@ static struct {
 	struct retain_rule rules[4];
 	size_t nrules;
 	const char *format, *output, *name_time;
-	bool quiet, lenient, have_match, have_group, keep_given, allow_future;
+	bool quiet, lenient, have_match, have_group, keep_given, allow_future, no_proofs, latest;
+	const char *proofs_file;
+	struct proofs *proofs;		/* with --proofs */
 	regex_t match, group_by;
 	struct group *groups;
 	size_t ngroups;
@@ -134,7 +146,7 @@ group_for(const char *name)
 
 /*
  * UNKNOWN, said where it will be read: the plugin line on standard output,
- * unless standard output carries data (--expired) or nothing (-q).
+ * unless standard output carries data (--expired, --latest) or nothing (-q).
  */
 static int
 unknown(const char *fmt, ...)
@@ -142,7 +154,7 @@ unknown(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (o.quiet || o.expired >= 0) {
+	if (o.quiet || o.expired >= 0 || o.latest) {
 		fprintf(stderr, "%s: ", prog);
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);
@@ -200,17 +212,25 @@ one_prefix(const char *name, const char *fname, unsigned long lineno)
 }
 
 /* A backup for retention: refused (UNKNOWN) in the future unless
- * --allow-future, where it is left out. */
+ * --allow-future, where it is left out. Its line is printed with those of
+ * its proofs. */
 static int
-select_expired(size_t g, const struct entry *e, const char *line, const char *fname,
+select_expired(size_t g, const struct entry *e, const char *line, int state, const char *fname,
     unsigned long lineno)
 {
-	char shown[1024], ahead[32], skew[32];
+	char shown[1024], ahead[32], skew[32], *lines;
+	size_t len = strlen(line);
 	int r;
 
 	if (!o.have_group && (r = one_prefix(e->name, fname, lineno)) != OK)
 		return r;
-	if ((r = retain_add(o.retain, g, e->time, e->name, line)) < 0)
+	if ((lines = strdup(line)) == NULL || (o.proofs &&
+	    proofs_lines(o.proofs, e->name, &lines, &len) != 0))
+		die(UNKNOWN, "out of memory");
+	r = state == PROOF_PROVEN ? retain_add(o.retain, g, e->time, e->name, lines) :
+	    retain_add_unproven(o.retain, g, e->time, e->name, lines, state == PROOF_DAMAGED);
+	free(lines);
+	if (r < 0)
 		die(UNKNOWN, "cannot keep the lines selected:");
 	if (r != RETAIN_FUTURE)
 		return OK;
@@ -229,15 +249,20 @@ select_expired(size_t g, const struct entry *e, const char *line, const char *fn
 }
 
 /* Take an entry: 0, -1 (with *why) when --name-time finds no time in its
- * name, or UNKNOWN with the message printed. */
+ * name or it cannot be taken, or UNKNOWN with the message printed. */
 static int
 take(struct entry *e, const char *line, const char *fname, unsigned long lineno,
     const char **why)
 {
 	long g;
+	int st;
 
 	if (o.have_match && regexec(&o.match, e->name, 0, NULL, 0) != 0)
 		return 0;
+	if ((st = proofs_state_of(o.proofs, o.no_proofs, e->name, why)) == -2)
+		return 0;
+	if (st < 0)
+		return -1;
 	if (o.name_time && entry_name_time(o.name_time, e->name, &e->time) != 0) {
 		static char msg[512];
 
@@ -248,15 +273,39 @@ take(struct entry *e, const char *line, const char *fname, unsigned long lineno,
 	if ((g = group_for(e->name)) < 0)
 		return 0;
 	if (o.expired >= 0)
-		return select_expired((size_t)g, e, line, fname, lineno);
-	if (health_add(&o.groups[g].h, &o.l, e->time, e->size, e->name) != 0)
+		return select_expired((size_t)g, e, line, st, fname, lineno);
+	if (health_add(&o.groups[g].h, &o.l, e->time, e->size, e->name, (enum proof_state)st,
+	    o.latest ? line : NULL) != 0)
 		die(UNKNOWN, "out of memory");
 	return 0;
 }
 
-/* Read one input; UNKNOWN (with the message printed) for an unreadable line. */
+/* Take a line of --proofs FILE: 0, or -1 (with *why). */
 static int
-read_input(FILE *f, const char *fname)
+take_proof(struct entry *e, const char *line, const char *fname, unsigned long lineno,
+    const char **why)
+{
+	static char msg[1200];
+	char shown[1024];
+	int r = proofs_add(o.proofs, e->name, line, why);
+
+	(void)fname;
+	(void)lineno;
+	if (r == -2)
+		die(UNKNOWN, "out of memory");
+	if (r == 0)
+		return 0;
+	entry_shown(e->name, shown, sizeof(shown));
+	snprintf(msg, sizeof(msg), "%s: %s", shown, *why);
+	*why = msg;
+	return -1;
+}
+
+/* Read one input, each entry to fn; UNKNOWN (with the message printed)
+ * for an unreadable line. */
+static int
+read_input(FILE *f, const char *fname,
+    int (*fn)(struct entry *, const char *, const char *, unsigned long, const char **))
 {
 	struct listing_reader *rd = malloc(sizeof(*rd));
 	char *copy = malloc(LISTING_LINE_MAX + 1);
@@ -281,7 +330,7 @@ read_input(FILE *f, const char *fname)
 			memcpy(copy, rd->line, n + 1);	/* as read, for --expired */
 			r = entry_parse(rd->line, NULL, &e, &why);
 		}
-		if (r == 1 && (r = take(&e, copy, fname, rd->lineno, &why)) > 0)
+		if (r == 1 && (r = fn(&e, copy, fname, rd->lineno, &why)) > 0)
 			status = r;
 		else if (r < 0 && o.lenient)
 			warn("%s line %lu: skipped: %s", fname, rd->lineno, why);
@@ -290,6 +339,25 @@ read_input(FILE *f, const char *fname)
 	}
 	free(rd);
 	free(copy);
+	return status;
+}
+
+/* Read --proofs FILE whole, before the backups. */
+static int
+read_proofs(void)
+{
+	FILE *f = strcmp(o.proofs_file, "-") == 0 ? NULL : fopen(o.proofs_file, "r");
+	int status;
+
+	if (f == NULL)
+		return unknown("--proofs %s: %s", o.proofs_file, strcmp(o.proofs_file, "-") == 0 ?
+		    "the backups are read from standard input: give the proofs in a file" :
+		    strerror(errno));
+	if ((o.proofs = proofs_new()) == NULL)
+		die(UNKNOWN, "out of memory");
+	status = read_input(f, o.proofs_file, take_proof);
+	fclose(f);
+	proofs_ready(o.proofs);
 	return status;
 }
 
@@ -373,6 +441,9 @@ option(int c, const char *arg)
 	case 'W': rule(RETAIN_WEEKS, "--keep-weekly", arg); return 0;
 	case 'M': rule(RETAIN_MONTHS, "--keep-monthly", arg); return 0;
 	case 'F': o.allow_future = true; return 0;
+	case 'P': o.proofs_file = arg; return 0;
+	case 'X': o.no_proofs = true; return 0;
+	case 'L': o.latest = true; return 0;
 	case 'N':
 		if (units_parse_time(arg, &o.l.now) != 0)
 			bad("--now %s: expected a UTC time like 2026-01-26T03:00:00Z", arg);
@@ -396,6 +467,63 @@ option(int c, const char *arg)
 	case 'V': printf("bkage %s\n", BKPIPE_VERSION); exit(out_status(out_close_stdout()) == 0 ? OK : UNKNOWN);
 	default: usage(stderr); return -1;
 	}
+}
+
+/* The options that go together, and those that do not. */
+static void
+check_options(void)
+{
+	bool data = o.expired >= 0 || o.latest;
+	const char *mode = o.expired >= 0 ? "--expired" : "--latest";
+
+	if (strcmp(o.format, "nagios") != 0 && strcmp(o.format, "prometheus") != 0 &&
+	    strcmp(o.format, "json") != 0)
+		bad("--format %s: expected nagios, prometheus or json", o.format);
+	if (o.latest && (o.expired >= 0 || o.have_group))
+		bad("--latest prints one line, the newest backup: --expired and --group-by do not apply");
+	if (data && (o.output || strcmp(o.format, "nagios") != 0))
+		bad("%s prints the selected lines: -o and --format do not apply", mode);
+	if (o.expired >= 0 && o.lenient)
+		bad("--lenient does not apply to --expired: an unreadable line stops retention");
+	if (o.allow_future && o.expired < 0)
+		bad("--allow-future applies to --expired only");
+	if ((o.keep_given || o.nrules > 0) && o.expired < 0)
+		bad("--keep, --keep-daily, --keep-weekly and --keep-monthly apply to --expired only");
+	if (o.proofs_file && o.no_proofs)
+		bad("--proofs and --no-proofs: give one");
+	if (data && !o.proofs_file && !o.no_proofs) {
+		/* Exit 2, as a usage error: without proofs, a backup never proven
+		 * would count as one kept, or be the one restored. */
+		fprintf(stderr, "%s: %s needs --proofs FILE, the listing of the backups' proofs "
+		    "(e.g. --proofs <(s3ls s3://backups/.proofs/db/)), so that only proven backups "
+		    "count; or --no-proofs, for backups that have no proofs, to count every one\n",
+		    prog, mode);
+		exit(2);
+	}
+	o.l.proofs = o.proofs_file != NULL;
+}
+
+/* --latest: the line of the newest (proven) backup; 1 when there is none. */
+static int
+print_latest(void)
+{
+	const struct health_group *g = o.ngroups ? &o.groups[0].h : NULL;
+	unsigned long damaged = g ? g->damaged : 0, unproven = g ? g->unproven : 0;
+
+	if (g && g->future > 0)
+		warn("%lu backup%s in the future beyond --max-skew left out", g->future,
+		    g->future == 1 ? "" : "s");
+	if ((g == NULL || g->newest_line == NULL) && o.proofs) {
+		fprintf(stderr, "%s: no proven backup among %lu listed: %lu damaged, %lu unproven\n",
+		    prog, damaged + unproven, damaged, unproven);
+		return 1;
+	}
+	if (g == NULL || g->newest_line == NULL) {
+		fprintf(stderr, "%s: no backup listed\n", prog);
+		return 1;
+	}
+	printf("%s\n", g->newest_line);
+	return out_status(out_close_stdout()) == 0 ? OK : UNKNOWN;
 }
 
 /* The lines selected, once the whole input has been read and found good. */
@@ -458,9 +586,9 @@ report(void)
 		fchmod(fd, 0644);
 	}
 	if (strcmp(o.format, "prometheus") == 0)
-		health_prometheus(o.out, hs, o.ngroups, o.have_group);
+		health_prometheus(o.out, hs, o.ngroups, o.have_group, o.l.proofs);
 	else if (strcmp(o.format, "json") == 0)
-		health_json(o.out, hs, o.ngroups, worst, o.l.now);
+		health_json(o.out, hs, o.ngroups, worst, &o.l);
 	else
 		health_nagios(o.out, hs, o.ngroups, o.have_group, &o.l, worst);
 	free(hs);
@@ -498,6 +626,9 @@ main(int argc, char *argv[])
 		{ "keep-weekly", required_argument, NULL, 'W' },
 		{ "keep-monthly", required_argument, NULL, 'M' },
 		{ "allow-future", no_argument, NULL, 'F' },
+		{ "proofs", required_argument, NULL, 'P' },
+		{ "no-proofs", no_argument, NULL, 'X' },
+		{ "latest", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -510,18 +641,10 @@ main(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, "c:w:o:qhV", longopts, NULL)) != -1)
 		if (option(c, optarg) != 0)
 			return UNKNOWN;
-	if (strcmp(o.format, "nagios") != 0 && strcmp(o.format, "prometheus") != 0 &&
-	    strcmp(o.format, "json") != 0)
-		bad("--format %s: expected nagios, prometheus or json", o.format);
-	if (o.expired >= 0 && (o.output || strcmp(o.format, "nagios") != 0))
-		bad("--expired prints the selected lines: -o and --format do not apply");
-	if (o.expired >= 0 && o.lenient)
-		bad("--lenient does not apply to --expired: an unreadable line stops retention");
-	if (o.allow_future && o.expired < 0)
-		bad("--allow-future applies to --expired only");
-	if ((o.keep_given || o.nrules > 0) && o.expired < 0)
-		bad("--keep, --keep-daily, --keep-weekly and --keep-monthly apply to --expired only");
+	check_options();
 	o.out = stdout;
+	if (o.proofs_file && (status = read_proofs()) != OK)
+		return status;
 	if (o.expired >= 0) {
 		/* The newest --keep (with a grandfather-father-son set, the
 		 * newest one unless --keep says more) are never selected. */
@@ -540,7 +663,7 @@ main(int argc, char *argv[])
 
 		if (f == NULL)
 			return unknown("%s: %s", arg, strerror(errno));
-		status = read_input(f, strcmp(arg, "-") == 0 ? "stdin" : arg);
+		status = read_input(f, strcmp(arg, "-") == 0 ? "stdin" : arg, take);
 		if (f != stdin)
 			fclose(f);
 		if (status != OK)
@@ -548,5 +671,7 @@ main(int argc, char *argv[])
 	}
 	if (o.expired >= 0)
 		return print_expired();
+	if (o.latest)
+		return print_latest();
 	return report();
 }

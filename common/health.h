@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "proofs.h"
+
 enum { HEALTH_OK, HEALTH_WARNING, HEALTH_CRITICAL, HEALTH_UNKNOWN };
 
 extern const char *const health_names[];	/* "OK", "WARNING", ... */
@@ -21,12 +23,15 @@ struct health_backup {
 
 struct health_group {
 	char *key;			/* the --group-by value; "" without */
-	unsigned long count;		/* backups not in the future */
+	unsigned long count;		/* backups not in the future (proven, with proofs) */
 	struct health_backup newest, prev;	/* prev: the one before the newest */
+	char *newest_line;		/* the line of the newest, when health_add() had one */
+	unsigned long damaged, unproven;	/* with proofs: not in the future */
+	struct health_backup newest_damaged, newest_unproven;
 	unsigned long future;		/* backups beyond the skew allowed */
 	struct health_backup ahead;	/* the furthest of those */
 	int status;			/* set by health_judge() */
-	char problems[512];		/* ", older than 26h, ...", or "" */
+	char problems[2048];		/* ", older than 26h, ...", or "" */
 };
 
 struct health_limits {
@@ -37,19 +42,26 @@ struct health_limits {
 	uint64_t min_size;
 	double max_shrink;		/* percent; -1: none */
 	unsigned long min_count;
+	bool proofs;			/* judge proven backups only (proofs.h) */
 };
 
 /* The latest time that is not in the future: now + skew, or INT64_MAX. */
 int64_t health_latest(const struct health_limits *l);
 
 /*
- * Count a backup into g. Of those up to health_latest(), g holds the
- * newest two, by time and then by name (so ties go the same way whatever
- * the order); one later than that is never the newest: it is counted
- * apart, in g->future. 0, or -1 when out of memory.
+ * Count a backup into g, in its state (PROOF_PROVEN without proofs). Of
+ * those up to health_latest(), g holds the newest two proven, by time and
+ * then by name (so ties go the same way whatever the order), and the
+ * newest damaged and unproven; one later than that is never the newest:
+ * it is counted apart, in g->future. The line, when not NULL, is kept
+ * for the newest proven (g->newest_line). 0, or -1 when out of memory.
  */
 int health_add(struct health_group *g, const struct health_limits *l, int64_t time,
-    int64_t size, const char *name);
+    int64_t size, const char *name, enum proof_state state, const char *line);
+
+/* Whether a damaged (or an unproven) backup of g is newer than its newest proven. */
+bool health_damaged_newer(const struct health_group *g);
+bool health_unproven_newer(const struct health_group *g);
 
 /* Free what health_add() took into g (not g->key). */
 void health_group_free(struct health_group *g);
@@ -62,9 +74,12 @@ int health_judge(struct health_group *g, const struct health_limits *l);
 void health_nagios(FILE *out, const struct health_group *g, size_t n, bool grouped,
     const struct health_limits *l, int worst);
 
-/* Gauges for node_exporter's textfile collector: timestamps, not ages. */
-void health_prometheus(FILE *out, const struct health_group *g, size_t n, bool grouped);
+/* Gauges for node_exporter's textfile collector: timestamps, not ages;
+ * with proofs, the counts of proven and damaged backups too. */
+void health_prometheus(FILE *out, const struct health_group *g, size_t n, bool grouped,
+    bool proofs);
 
-void health_json(FILE *out, const struct health_group *g, size_t n, int worst, int64_t now);
+void health_json(FILE *out, const struct health_group *g, size_t n, int worst,
+    const struct health_limits *l);
 
 #endif

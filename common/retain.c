@@ -3,8 +3,11 @@
  * of its period (for RETAIN_NEWEST, a backup is its own period). A backup
  * is counted once per rule that holds it; when the last lets it go, it is
  * selected if older than the cutoff, and written to the spool: its group,
- * its name and its line. retain_print() reads the spool twice: first to
- * check that no name selected is one still kept, then to print the lines.
+ * its name and its line. A backup not proven is never offered to a rule:
+ * older than the cutoff, it goes to the spool at once, and an unproven one
+ * is marked to be printed only if its group keeps a newer backup.
+ * retain_print() reads the spool twice: first to check that no name
+ * selected is one still kept, then to print the lines.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -29,6 +32,8 @@ struct slots {
 /* The spool's record before the bytes of the name and of the line. */
 struct record {
 	size_t g, namelen, linelen;
+	int64_t time;
+	int unproven;		/* selected only if older than the group's newest kept */
 };
 
 struct retain {
@@ -77,9 +82,9 @@ newer(const struct held *a, const struct held *b)
 }
 
 static void
-spool(struct retain *r, size_t g, const struct held *h)
+spool(struct retain *r, size_t g, const struct held *h, bool unproven)
 {
-	struct record rec = { g, strlen(h->name), strlen(h->line) };
+	struct record rec = { g, strlen(h->name), strlen(h->line), h->time, unproven };
 
 	if (r->error)
 		return;
@@ -99,7 +104,7 @@ release(struct retain *r, size_t g, struct held *h, bool select)
 	if (--h->refs > 0)
 		return;
 	if (select && h->time < r->cutoff)
-		spool(r, g, h);
+		spool(r, g, h, false);
 	free(h->name);
 	free(h->line);
 	free(h);
@@ -259,6 +264,36 @@ retain_add(struct retain *r, size_t g, int64_t t, const char *name, const char *
 	return 0;
 }
 
+int
+retain_add_unproven(struct retain *r, size_t g, int64_t t, const char *name, const char *line,
+    bool damaged)
+{
+	struct held h = { t, (char *)name, (char *)line, 0 };
+
+	if (t > r->latest)
+		return RETAIN_FUTURE;
+	if (t < r->cutoff)
+		spool(r, g, &h, !damaged);
+	if (r->error) {
+		errno = r->error;
+		return -1;
+	}
+	return 0;
+}
+
+/* The newest backup group g keeps, or NULL when it keeps none. */
+static const struct held *
+newest_kept(const struct retain *r, size_t g)
+{
+	const struct held *best = NULL;
+
+	for (size_t k = 0; g < r->ngroups && r->groups[g] && k < r->nrules; k++)
+		for (size_t j = 0; j < r->groups[g][k].n; j++)
+			if (best == NULL || newer(r->groups[g][k].h[j], best))
+				best = r->groups[g][k].h[j];
+	return best;
+}
+
 struct kept {
 	size_t g;
 	const char *name;
@@ -272,41 +307,59 @@ kept_cmp(const void *a, const void *b)
 	return x->g != y->g ? (x->g < y->g ? -1 : 1) : strcmp(x->name, y->name);
 }
 
-/* The next record of the spool, its name in *name (grown as needed) and,
- * when line is not NULL, its line. 1, 0 at the end, -1 on an error. */
+/* Room for need bytes in *buf. 0 or -1. */
 static int
-next_record(FILE *f, struct record *rec, char **buf, size_t *cap, bool line)
+room(char **buf, size_t *cap, size_t need)
 {
-	size_t need;
+	char *b;
 
+	if (need <= *cap)
+		return 0;
+	if ((b = realloc(*buf, need)) == NULL)
+		return -1;
+	*buf = b;
+	*cap = need;
+	return 0;
+}
+
+/* The next record of the spool, its name and its line in b[0] and b[1]
+ * (grown as needed). 1, 0 at the end, -1 on an error. */
+static int
+next_record(FILE *f, struct record *rec, char *b[2], size_t cap[2])
+{
 	if (fread(rec, sizeof(*rec), 1, f) != 1)
 		return ferror(f) ? -1 : 0;
-	need = (line ? rec->linelen : rec->namelen) + 1;
-	if (need > *cap) {
-		char *b = realloc(*buf, need);
-
-		if (b == NULL)
-			return -1;
-		*buf = b;
-		*cap = need;
-	}
-	if (line && fseek(f, (long)rec->namelen, SEEK_CUR) != 0)
+	if (room(&b[0], &cap[0], rec->namelen + 1) != 0 ||
+	    room(&b[1], &cap[1], rec->linelen + 1) != 0 ||
+	    fread(b[0], 1, rec->namelen, f) != rec->namelen ||
+	    fread(b[1], 1, rec->linelen, f) != rec->linelen)
 		return -1;
-	if (fread(*buf, 1, need - 1, f) != need - 1)
-		return -1;
-	(*buf)[need - 1] = '\0';
-	if (!line && fseek(f, (long)rec->linelen, SEEK_CUR) != 0)
-		return -1;
+	b[0][rec->namelen] = '\0';
+	b[1][rec->linelen] = '\0';
 	return 1;
+}
+
+/* Whether the record just read is selected: an unproven backup is only
+ * when its group keeps a newer one (it may be in progress). */
+static bool
+selected(const struct retain *r, const struct record *rec, char *name)
+{
+	const struct held *best;
+	struct held h = { rec->time, name, NULL, 0 };
+
+	if (!rec->unproven)
+		return true;
+	best = newest_kept(r, rec->g);
+	return best != NULL && newer(best, &h);
 }
 
 int
 retain_print(struct retain *r, FILE *out, const char **twice)
 {
 	struct kept *kept = NULL, key;
-	size_t nkept = 0, max = 0, cap = 0;
+	size_t nkept = 0, max = 0, cap[2] = { 0, 0 };
 	struct record rec;
-	char *buf = NULL;
+	char *buf[2] = { NULL, NULL };
 	int st = 0, got;
 
 	if (r->error) {
@@ -324,31 +377,33 @@ retain_print(struct retain *r, FILE *out, const char **twice)
 		for (size_t k = 0; r->groups[g] && k < r->nrules; k++)
 			for (size_t j = 0; j < r->groups[g][k].n; j++)
 				kept[nkept++] = (struct kept){ g, r->groups[g][k].h[j]->name };
-	qsort(kept, nkept, sizeof(*kept), kept_cmp);
+	if (nkept > 0)
+		qsort(kept, nkept, sizeof(*kept), kept_cmp);
 	if (fflush(r->spool) != 0 || fseek(r->spool, 0, SEEK_SET) != 0)
 		st = -2;
-	while (st == 0 && (got = next_record(r->spool, &rec, &buf, &cap, false)) != 0) {
-		key = (struct kept){ rec.g, buf };
-		if (got < 0)
+	while (st == 0 && (got = next_record(r->spool, &rec, buf, cap)) != 0) {
+		key = (struct kept){ rec.g, buf[0] };
+		if (got < 0) {
 			st = -2;
-		else if (nkept > 0 && bsearch(&key, kept, nkept, sizeof(*kept), kept_cmp)) {
+		} else if (nkept > 0 && bsearch(&key, kept, nkept, sizeof(*kept), kept_cmp)) {
 			free(r->twice);
-			r->twice = buf;
-			buf = NULL;
-			cap = 0;
+			r->twice = buf[0];
+			buf[0] = NULL;
+			cap[0] = 0;
 			*twice = r->twice;
 			st = -1;
 		}
 	}
 	if (st == 0 && fseek(r->spool, 0, SEEK_SET) != 0)
 		st = -2;
-	while (st == 0 && !ferror(out) && (got = next_record(r->spool, &rec, &buf, &cap, true)) != 0) {
+	while (st == 0 && !ferror(out) && (got = next_record(r->spool, &rec, buf, cap)) != 0) {
 		if (got < 0)
 			st = -2;
-		else
-			fprintf(out, "%s\n", buf);
+		else if (selected(r, &rec, buf[0]))
+			fprintf(out, "%s\n", buf[1]);
 	}
-	free(buf);
+	free(buf[0]);
+	free(buf[1]);
 	free(kept);
 	return st;
 }

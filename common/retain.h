@@ -17,6 +17,7 @@
 #ifndef BKPIPE_RETAIN_H
 #define BKPIPE_RETAIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,6 +49,16 @@ struct retain *retain_new(const struct retain_rule *rules, size_t n, int64_t cut
  * is neither kept nor selected); -1 on an error (errno).
  */
 int retain_add(struct retain *r, size_t g, int64_t t, const char *name, const char *line);
+
+/*
+ * Add a backup that is not proven (proofs.h) to group g: never kept, and
+ * never counted by a rule. Older than the cutoff, a damaged one is
+ * selected; an unproven one only when the group keeps a backup newer than
+ * it (one newer than the newest proven may be in progress). The return
+ * values are retain_add()'s.
+ */
+int retain_add_unproven(struct retain *r, size_t g, int64_t t, const char *name,
+    const char *line, bool damaged);
 
 /*
  * After the last retain_add(): write the lines selected to out, in the

@@ -19,14 +19,18 @@ Backs up one PostgreSQL database to S3-compatible storage and proves the copy:
   3. reads the object back whole and checks it: s3get | gzcat-verify (every
      gzip CRC) or s3get | pg_restore -f - (custom), then pgcount --dump (the
      dump must reach pg_dump's closing line), counting its rows;
-  4. stores those counts next to the backup, as KEY.counts, for restore.sh
-     and validate.sh to compare a restored database with. When the database
+  4. stores those counts as the backup's proof, for restore.sh and
+     validate.sh to compare a restored database with: the backup
+     s3://B/KEY has its counts at s3://B/.proofs/KEY.counts, apart, so that
+     a listing of PREFIX holds backups and nothing else. When the database
      was written to during the backup, its counts and the backup's differ: the
      tables are listed as a warning and the backup's own counts are stored.
 
-A backup that fails any step is deleted again, so restore.sh never picks up
-an unproven backup; a backup without its .counts was not proven. The URL of
-the new backup is printed on standard output; what was done, on stderr.
+A backup that fails any step is deleted again, with any proof of it, so
+restore.sh never picks up an unproven backup: a backup without its .counts
+was never proven, and one with a .damaged (written by validate.sh or
+restore.sh) was found damaged since. The URL of the new backup is printed
+on standard output; what was done, on stderr.
 
 Options:
   --format plain|custom  plain SQL, gzip-compressed (.sql.gz), or pg_dump's
@@ -38,7 +42,8 @@ Environment (defaults in brackets):
   DATABASE_URL     the database to back up, a libpq URI or conninfo string
                    [libpq's PG* variables: PGHOST, PGDATABASE, PGUSER, ...]
   BACKUP_PREFIX    where backups go: an s3:// prefix that the dated name is
-                   appended to [s3://backups/db/]
+                   appended to [s3://backups/db/]; not the bucket's root,
+                   nor under .proofs/ (where the proofs go)
   BACKUP_FORMAT    plain or custom, as --format [plain]
   GZIP_LEVEL       gzip's compression level, 1-9 [6]
   PG_DUMP_OPTIONS  more pg_dump options, split at spaces [none],
@@ -76,6 +81,11 @@ done
 prefix=$(backup_prefix)
 level=${GZIP_LEVEL:-6}
 [[ $prefix == s3://?* ]] || die 2 "BACKUP_PREFIX must be an s3:// URL, not '${BACKUP_PREFIX:-}'"
+key=${prefix#s3://*/}
+[[ -n $key ]] ||
+	die 2 "BACKUP_PREFIX must name a prefix in the bucket, not its root ('$prefix'): the proofs, under .proofs/, would be listed among the backups"
+[[ $key != .proofs/* ]] ||
+	die 2 "BACKUP_PREFIX must not be under .proofs/ ('$prefix'): that is where the proofs of backups go"
 [[ $level =~ ^[1-9]$ ]] || die 2 "GZIP_LEVEL must be 1 to 9, not '$level'"
 case $format in
 plain) suffix=.sql.gz ;;
@@ -96,7 +106,7 @@ url=''      # the object, once s3put has stored it (and until it is proven)
 proven=''
 cleanup() {
 	if [[ -n $url && -z $proven ]]; then
-		if s3rm "$url" "$url.counts" >/dev/null; then
+		if s3rm "$url" "$(proof_url "$url" .counts)" "$(proof_url "$url" .damaged)" >/dev/null; then
 			note "deleted the unproven backup $url"
 		else
 			note "could not delete the unproven backup $url: delete it by hand"
@@ -151,7 +161,7 @@ backup_sql "reading the backup back" "$url" "$format" 'pgcount --dump' \
 	pgcount --dump >"$tmp/backup.counts" || exit "$?"
 say "read back intact ($(elapsed "$t"))"
 
-# 4. The counts, next to the backup.
+# 4. The counts, the backup's proof.
 if cmp -s "$tmp/db.counts" "$tmp/backup.counts"; then
 	say "counts: the backup holds the database's $tables tables, $rows rows"
 else
@@ -166,8 +176,9 @@ else
 		warn "  $line"
 	done <<<"$diff"
 fi
-s3put --if-none-match "$url.counts" <"$tmp/backup.counts" ||
-	die "$?" "could not store the counts at $url.counts"
+counts_url=$(proof_url "$url" .counts)
+s3put --if-none-match "$counts_url" <"$tmp/backup.counts" ||
+	die "$?" "could not store the counts at $counts_url"
 proven=1
 say "done in $(elapsed "$t_all"): $url"
 printf '%s\n' "$url"

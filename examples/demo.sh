@@ -65,7 +65,7 @@ done
 
 # Only what this demo sets: no settings of the caller leak into the runbooks.
 unset DATABASE_URL RESTORE_SERVER RESTORE_DB RESTORE_NO_OWNER VALIDATE_DB BACKUP_PREFIX \
-	BACKUP_MATCH BACKUP_NAME_TIME BACKUP_FORMAT PG_DUMP_OPTIONS GZIP_LEVEL COUNT_TOLERANCE \
+	BACKUP_NAME_TIME BACKUP_FORMAT PG_DUMP_OPTIONS GZIP_LEVEL COUNT_TOLERANCE \
 	HEALTH_CRITICAL HEALTH_WARNING HEALTH_MIN_SIZE HEALTH_MAX_SHRINK HEALTH_MIN_COUNT MAIL_TO \
 	RETENTION RETENTION_KEEP BATS_FILE_TMPDIR
 for v in "${!PG@}"; do
@@ -270,8 +270,9 @@ step_done
 step "backup, custom archive: pg_dump -Fc | s3put, read back through pg_restore"
 show "$ex/backup.sh" --format custom
 custom=$(cat "$work/out")
-printf '   the bucket now holds:\n'
+printf '   the prefix holds the backups, and their proofs are under .proofs/:\n'
 s3ls "$BACKUP_PREFIX" | sed 's/^/   | /'
+s3ls "$(proof_url "$BACKUP_PREFIX" '')" | sed 's/^/   | /'
 step_done
 
 step "health check: bkage for Nagios, Prometheus and cron"
@@ -322,7 +323,7 @@ printf '   the age from backup.sh'"'"'s dated names)\n'
 for d in 40 41 42; do
 	old=$BACKUP_PREFIX$(date -u -d "$d days ago" +%Y-%m-%d_03-00-00).sql.gz
 	s3get "$plain" | s3put "$old"
-	s3get "$plain.counts" | s3put "$old.counts"
+	s3get "$(proof_url "$plain" .counts)" | s3put "$(proof_url "$old" .counts)"
 done
 export BACKUP_NAME_TIME=%Y-%m-%d_%H-%M-%S RETENTION=30d RETENTION_KEEP=2
 show "$ex/retention.sh"

@@ -9,10 +9,14 @@ usage() {
 	cat <<'EOF'
 Usage: health-check.sh [--cron | --nagios | --prometheus FILE]
 
-Checks the backups under BACKUP_PREFIX with bkage: the newest must be younger
-than HEALTH_CRITICAL and at least HEALTH_MIN_SIZE, and not much smaller than
-the one before. A listing that fails, or finds no backup, is CRITICAL: never
-OK. Three ways to run it:
+Checks the backups under BACKUP_PREFIX with bkage --proofs, against their
+proofs under s3://B/.proofs/KEY (for BACKUP_PREFIX s3://B/KEY): the newest
+proven backup (counted by backup.sh, and not found damaged since) must be
+younger than HEALTH_CRITICAL and at least HEALTH_MIN_SIZE, and not much
+smaller than the proven one before. A damaged backup newer than it (as
+validate.sh or restore.sh mark one) is CRITICAL; newer unproven ones (in
+progress) are named, not judged. A listing that fails, or finds no proven
+backup, is CRITICAL: never OK. Three ways to run it:
 
   --cron            (the default) print nothing when all is well; otherwise
                     the report, for cron to mail, or mail it to MAIL_TO
@@ -21,14 +25,14 @@ OK. Three ways to run it:
   --prometheus FILE write the metrics for node_exporter's textfile collector
                     to FILE, atomically (bkpipe_backup_last_timestamp_seconds,
                     bkpipe_backup_last_size_bytes, bkpipe_backups_found,
-                    bkpipe_backup_status); alert rules: see bkage(1)
+                    bkpipe_backups_proven, bkpipe_backups_damaged,
+                    bkpipe_backup_newest_damaged, bkpipe_backup_status);
+                    alert rules: see bkage(1)
 
   -h, --help        show this help and exit
 
 Environment (defaults in brackets):
   BACKUP_PREFIX     where the backups are, an s3:// prefix [s3://backups/db/]
-  BACKUP_MATCH      which keys are backups, an extended regular expression;
-                    the .counts next to them are not [\.(sql\.gz|dump)$]
   BACKUP_NAME_TIME  take each backup's time from its name, as bkage
                     --name-time, e.g. %Y-%m-%d_%H-%M-%S for backup.sh's
                     names [empty: the time S3 stored it]
@@ -37,7 +41,7 @@ Environment (defaults in brackets):
   HEALTH_MIN_SIZE   the newest smaller than this is CRITICAL [1K]
   HEALTH_MAX_SHRINK the newest more than this many percent smaller than the
                     one before is WARNING [50]; empty: no such check
-  HEALTH_MIN_COUNT  fewer backups than this is WARNING [none]
+  HEALTH_MIN_COUNT  fewer proven backups than this is WARNING [none]
   MAIL_TO           --cron: mail the report there with mail(1), instead of
                     printing it [none]
   AWS_*             the S3 credentials and endpoint, as s3ls(1) describes
@@ -77,8 +81,7 @@ done
 
 prefix=$(backup_prefix)
 [[ $prefix == s3://?* ]] || unknown "BACKUP_PREFIX must be an s3:// URL, not '${BACKUP_PREFIX:-}'"
-bk=(bkage -c "${HEALTH_CRITICAL:-26h}" --min-size "${HEALTH_MIN_SIZE:-1K}"
-	--match "${BACKUP_MATCH:-\.(sql\.gz|dump)$}")
+bk=(bkage -c "${HEALTH_CRITICAL:-26h}" --min-size "${HEALTH_MIN_SIZE:-1K}")
 if [[ -n ${HEALTH_WARNING:-} ]]; then
 	bk+=(-w "$HEALTH_WARNING")
 fi
@@ -95,20 +98,29 @@ for tool in s3ls bkage; do
 	command -v "$tool" >/dev/null || unknown "$tool is not on PATH"
 done
 
-# The listing first, whole: bkage must not judge a partial one.
-errors=$(mktemp "${TMPDIR:-/tmp}/health-check.XXXXXX")
-trap 'rm -f "$errors"' EXIT
+# The listings first, whole: bkage must not judge a partial one.
+work=$(mktemp -d "${TMPDIR:-/tmp}/health-check.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+proofs=$(proof_url "$prefix" '')
 listed=0
-listing=$(s3ls "$prefix" 2>"$errors") || listed=$?
+s3ls "$prefix" >"$work/listing" 2>"$work/errors" || listed=$?
 if ((listed)); then
-	listing=''
-	problem="could not list $prefix (s3ls exited $listed): $(head -n 1 "$errors")"
+	problem="could not list $prefix (s3ls exited $listed): $(head -n 1 "$work/errors")"
+else
+	s3ls "$proofs" >"$work/proofs" 2>"$work/errors" || listed=$?
+	((listed == 0)) ||
+		problem="could not list the proofs $proofs (s3ls exited $listed): $(head -n 1 "$work/errors")"
 fi
+if ((listed)); then
+	: >"$work/listing"
+	: >"$work/proofs"
+fi
+bk+=(--proofs "$work/proofs" "$work/listing")
 
 case $mode in
 prometheus)
 	status=0
-	"${bk[@]}" --format prometheus -o "$file" <<<"$listing" || status=$?
+	"${bk[@]}" --format prometheus -o "$file" || status=$?
 	if ((status == 3)); then
 		note "bkage failed (UNKNOWN, see above): no metrics written to $file"
 		exit 3
@@ -122,7 +134,7 @@ prometheus)
 esac
 
 status=0
-report=$("${bk[@]}" <<<"$listing") || status=$?
+report=$("${bk[@]}") || status=$?
 if ((listed)); then
 	# The first line is the one Nagios shows: it names the real problem.
 	report="BKAGE CRITICAL - $problem"$'\n'"$report"

@@ -15,8 +15,8 @@ the live table, and writes the SQL that puts the missing rows back. The live
 table itself is not touched.
 
   1. restores TABLE (schema.table) from BACKUP (an s3:// URL, or a name under
-     BACKUP_PREFIX; default: the newest backup) into TABLE_restored, in the
-     live database, in one transaction:
+     BACKUP_PREFIX; default: the newest proven backup) into TABLE_restored,
+     in the live database, in one transaction:
        .sql.gz  s3get | gzcat-verify | pgfeed -1 -O -x -t TABLE --into TABLE_restored
        .dump    s3get | pg_restore -f - | pgfeed -1 -O -x -t TABLE --into ...
      (data and columns only: no indexes, triggers or grants; owned by the
@@ -48,11 +48,10 @@ Environment (defaults in brackets):
   DATABASE_URL   the live database, a libpq URI or conninfo string
                  [libpq's PG* variables]
   BACKUP_PREFIX  where the backups are, an s3:// prefix [s3://backups/db/]
-  BACKUP_MATCH   which keys under it are backups [\.(sql\.gz|dump)$]
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL,
   AWS_PROFILE, ...  the S3 credentials and endpoint, as s3ls(1) describes
-  PATH           must reach s3ls, s3get, gzcat-verify, pgfeed, pg_restore
-                 and psql
+  PATH           must reach s3ls, s3get, bkage, gzcat-verify, pgfeed,
+                 pg_restore and psql
 
 Exit status:
   0  TABLE_restored is there and the SQL was printed
@@ -102,7 +101,6 @@ if [[ -n $into ]] && ! [[ $into =~ ^([a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*$ ]]; t
 fi
 
 prefix=$(backup_prefix)
-match=${BACKUP_MATCH:-'\.(sql\.gz|dump)$'}
 [[ $prefix == s3://?* ]] || die 2 "BACKUP_PREFIX must be an s3:// URL, not '${BACKUP_PREFIX:-}'"
 # The live database, DATABASE_URL: for sql as db, for pgfeed as conn. Without
 # it (db empty, conn no argument), both use libpq's PG* variables.
@@ -111,13 +109,14 @@ conn=()
 if [[ -n $db ]]; then
 	conn=("$db")
 fi
-need s3ls s3get gzcat-verify pgfeed pg_restore psql
+need s3ls s3get bkage gzcat-verify pgfeed pg_restore psql
+work=$(mktemp -d "${TMPDIR:-/tmp}/recover-table.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 
 t_all=$EPOCHREALTIME
 
 # 1. The backup.
-url=$(backup_url "$prefix" "$match" "$backup")
-[[ -n $url ]] || die 1 "no backup under $prefix (keys matching $match)"
+url=$(backup_url "$prefix" "$backup" "$work")
 format=$(backup_format "$url")
 
 # 2. The table in the live database, and the name to restore it under.

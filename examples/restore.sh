@@ -12,9 +12,11 @@ Usage: restore.sh [options] [BACKUP]
 Restores a backup made by backup.sh into a new database and proves it:
 
   1. takes BACKUP (an s3:// URL, or a name under BACKUP_PREFIX such as
-     2026-01-26_03-00-00.sql.gz), or else the newest backup under
-     BACKUP_PREFIX: the last .sql.gz or .dump in key order, which is time
-     order for backup.sh's dated names;
+     2026-01-26_03-00-00.sql.gz), or else the newest proven backup under
+     BACKUP_PREFIX: s3ls PREFIX | bkage --latest --proofs <(s3ls PROOFS),
+     where PROOFS is s3://B/.proofs/KEY for BACKUP_PREFIX s3://B/KEY. A
+     backup is proven when its counts (.counts) are there and no .damaged:
+     one found damaged, or never proven, is passed over;
   2. creates the database RESTORE_DB (from template0) on the server of
      RESTORE_SERVER, or uses it when it exists and is empty; a database that
      is not empty is refused, unless --clean;
@@ -23,8 +25,15 @@ Restores a backup made by backup.sh into a new database and proves it:
        .sql.gz  s3get | gzcat-verify | pgfeed -1
        .dump    s3get | pg_restore -1 -d
   4. counts the rows of the restored database and compares them with the
-     counts backup.sh stored (KEY.counts): pgcount --expect. A backup without
-     them is counted itself (pgcount --dump; pg_restore -f - first for .dump).
+     counts backup.sh stored (s3://B/.proofs/KEY.counts): pgcount --expect. A
+     backup without them is counted itself (pgcount --dump; pg_restore -f -
+     first for .dump).
+
+When the backup itself is found damaged (gzcat-verify fails on what s3get
+read whole, or the dump or archive is cut short), it is marked so: a note at
+s3://B/.proofs/KEY.damaged, which sets it aside for the next restore, test
+restore, copy and health check. A failure of the database or the network
+marks nothing.
 
 The name of the restored database is printed on standard output; what was
 done, with timings, on stderr. Nothing here prints a password.
@@ -45,8 +54,6 @@ Options:
 
 Environment (defaults in brackets):
   BACKUP_PREFIX    where the backups are, an s3:// prefix [s3://backups/db/]
-  BACKUP_MATCH     which keys under it are backups, an extended regular
-                   expression [\.(sql\.gz|dump)$]
   RESTORE_SERVER   the server to restore on: a libpq URI or conninfo of any
                    database there, which CREATE DATABASE runs in; the
                    restore goes to RESTORE_DB on the same server
@@ -58,12 +65,13 @@ Environment (defaults in brackets):
                    as pgcount --tolerance, e.g. 1% [none: exact]
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL,
   AWS_PROFILE, ...  the S3 credentials and endpoint, as s3ls(1) describes
-  PATH             must reach s3ls, s3get, gzcat-verify, pgfeed, pgcount,
-                   pg_restore and psql
+  PATH             must reach s3ls, s3get, s3put, bkage, gzcat-verify,
+                   pgfeed, pgcount, pg_restore and psql
 
 Exit status:
   0  restored, and the counts match
-  1  the restore failed: the backup is damaged or incomplete, the server
+  1  no proven backup; or the restore failed: the backup is damaged or
+     incomplete (and now marked so), the server
      refused a statement (nothing was committed; a database this run created
      is dropped again), or the counts differ (the database is kept for
      inspection, the differences are printed)
@@ -71,7 +79,7 @@ Exit status:
   3  network or server trouble outlived the retries; nothing was committed
 
 Examples:
-  restore.sh                                   # the newest, into restored_...
+  restore.sh                                   # the newest proven, into restored_...
   RESTORE_DB=app_0126 restore.sh 2026-01-26_03-00-00.sql.gz
   RESTORE_SERVER=$DATABASE_URL restore.sh --clean --into app   # disaster recovery
 EOF
@@ -96,7 +104,6 @@ while (($#)); do
 done
 
 prefix=$(backup_prefix)
-match=${BACKUP_MATCH:-'\.(sql\.gz|dump)$'}
 server=${RESTORE_SERVER:-${DATABASE_URL:-}}
 into=${into:-restored_$(date -u +%Y%m%d_%H%M%S)}
 [[ $prefix == s3://?* ]] || die 2 "BACKUP_PREFIX must be an s3:// URL, not '${BACKUP_PREFIX:-}'"
@@ -107,7 +114,7 @@ tolerance=()
 if [[ -n ${COUNT_TOLERANCE:-} ]]; then
 	tolerance=(--tolerance "$COUNT_TOLERANCE")
 fi
-need s3ls s3get gzcat-verify pgfeed pgcount pg_restore psql numfmt
+need s3ls s3get s3put bkage gzcat-verify pgfeed pgcount pg_restore psql numfmt
 
 # on_db NAME: a conninfo for database NAME on the server of RESTORE_SERVER
 # (libpq takes the last dbname given, in a URI's query too).
@@ -145,9 +152,9 @@ trap 'exit 143' TERM
 
 t_all=$EPOCHREALTIME
 
-# 1. The backup, and the counts stored next to it.
-url=$(backup_url "$prefix" "$match" "$backup")
-[[ -n $url ]] || die 1 "no backup under $prefix (keys matching $match)"
+# 1. The backup (the newest proven, unless named), and its counts.
+export BACKUP_ERRORS=$tmp/errors
+url=$(backup_url "$prefix" "$backup" "$tmp")
 format=$(backup_format "$url")
 listing=$(s3ls "$url") || die "$?" "could not list $url"
 line=$(awk -F'\t' -v u="$url" '$3 == u' <<<"$listing")
@@ -155,11 +162,18 @@ line=$(awk -F'\t' -v u="$url" '$3 == u' <<<"$listing")
 IFS=$'\t' read -r modified size _ <<<"$line"
 say "backup: $url ($format, $(human "$size"), stored $modified)"
 
-if awk -F'\t' -v u="$url.counts" '$3 == u { found = 1 } END { exit !found }' <<<"$listing"; then
-	s3get "$url.counts" >"$tmp/expected" || die "$?" "could not read $url.counts"
+counts=$(proof_url "$url" .counts)
+damaged=$(proof_url "$url" .damaged)
+proofs=$(s3ls "$(proof_url "$url" '')") || die "$?" "could not list the proofs of $url"
+if awk -F'\t' -v u="$damaged" '$3 == u { found = 1 } END { exit !found }' <<<"$proofs"; then
+	warn "$url was found damaged before ($damaged: $(s3get "$damaged" 2>/dev/null | head -n 1));" \
+		"restoring it as asked"
+fi
+if awk -F'\t' -v u="$counts" '$3 == u { found = 1 } END { exit !found }' <<<"$proofs"; then
+	s3get "$counts" >"$tmp/expected" || die "$?" "could not read $counts"
 	counts_from="as stored by backup.sh"
 else
-	warn "no $url.counts: the backup was not proven by backup.sh; counting the backup itself"
+	warn "no $counts: the backup was not proven by backup.sh; counting the backup itself"
 	t=$EPOCHREALTIME
 	backup_sql "counting the backup" "$url" "$format" 'pgcount --dump' \
 		pgcount --dump >"$tmp/expected" || exit "$?"
@@ -205,15 +219,21 @@ if [[ $format == plain ]]; then
 	((no_owner)) && opts+=(-O -x)
 	((clean)) && opts+=(-c)
 	stages='s3get|gzcat-verify|pgfeed -1'
-	s3get "$url" | gzcat-verify | pgfeed -1 "${opts[@]}" "$target" || st=("${PIPESTATUS[@]}")
+	{ s3get "$url" | gzcat-verify | pgfeed -1 "${opts[@]}" "$target" || st=("${PIPESTATUS[@]}"); } \
+		2> >(tee "$tmp/errors" >&2)
 else
 	((no_owner)) && opts+=(-O -x)
 	((clean)) && opts+=(--clean --if-exists)
 	stages='s3get|pg_restore -1'
-	s3get "$url" | pg_restore -1 "${opts[@]}" -d "$target" || st=("${PIPESTATUS[@]}")
+	{ s3get "$url" | pg_restore -1 "${opts[@]}" -d "$target" || st=("${PIPESTATUS[@]}"); } \
+		2> >(tee "$tmp/errors" >&2)
 fi
+wait "$!" 2>/dev/null || true
 if ((${#st[@]})); then
 	status=$(pipe_failed "the restore" "$stages" "${st[@]}")
+	if backup_is_damaged "$tmp/errors" "$stages" "${st[@]}"; then
+		mark_damaged "$url" "the restore failed: $(damage_of "$tmp/errors")"
+	fi
 	die "$status" "nothing was committed to the database $into"
 fi
 created=''

@@ -13,12 +13,21 @@ The test restore, for a weekly cron job: proves that a backup restores, not
 only that it exists.
 
   1. restores BACKUP (an s3:// URL, or a name under BACKUP_PREFIX), or else
-     the newest backup, into a scratch database with restore.sh: one
-     transaction, the format told by the name (.sql.gz through gzcat-verify
-     and pgfeed -1, .dump through pg_restore -1);
+     the newest proven backup (as restore.sh picks it), into a scratch
+     database with restore.sh: one transaction, the format told by the name
+     (.sql.gz through gzcat-verify and pgfeed -1, .dump through pg_restore -1);
   2. compares the row counts of every table with those stored by backup.sh
-     (KEY.counts), or with the backup's own (pgcount --dump) when it has none;
+     (s3://B/.proofs/KEY.counts), or with the backup's own (pgcount --dump)
+     when it has none;
   3. drops the scratch database, whether the restore worked or not.
+
+A backup that fails, damaged or cut short (restore.sh marks it) or with
+counts that differ from its own, is marked damaged: a note at
+s3://B/.proofs/KEY.damaged. The next run, restore.sh and the health check
+then take the newest proven backup before it, and health-check.sh reports
+CRITICAL until a newer backup is proven. A restore that the server refused
+(a missing role or extension on RESTORE_SERVER) marks nothing: the fault
+may be the server's.
 
 It prints how long the restore took: the figure a recovery time objective
 is measured against.
@@ -34,7 +43,7 @@ Environment (defaults in brackets):
                    exist [bkpipe_validate_YYYYMMDD_HHMMSS_PID]
   RESTORE_SERVER   the server to restore on: a libpq URI or conninfo of any
                    database there [DATABASE_URL, else libpq's PG* variables]
-  BACKUP_PREFIX, BACKUP_MATCH, RESTORE_NO_OWNER, COUNT_TOLERANCE, AWS_*
+  BACKUP_PREFIX, RESTORE_NO_OWNER, COUNT_TOLERANCE, AWS_*
                    as for restore.sh (see restore.sh --help)
   PATH             must reach restore.sh's tools and psql; restore.sh is
                    taken from beside this script
@@ -42,7 +51,7 @@ Environment (defaults in brackets):
 Exit status (restore.sh's):
   0  the backup restored and its counts match
   1  it did not: damaged or incomplete, refused by the server, or counts
-     that differ (printed)
+     that differ (printed); or no backup is proven
   2  usage or configuration error, or VALIDATE_DB exists
   3  network or server trouble outlived the retries
 
@@ -70,13 +79,13 @@ scratch=${VALIDATE_DB:-bkpipe_validate_$(date -u +%Y%m%d_%H%M%S)_$$}
 	die 2 "VALIDATE_DB must be letters, digits and _ (at most 63), not '$scratch'"
 maint=${RESTORE_SERVER:-${DATABASE_URL:-}}
 maint=${maint:-dbname=${PGDATABASE:-postgres}}
-need psql s3ls
+need psql s3ls s3put bkage
 
 # The backup, named here so that the report names it.
 prefix=$(backup_prefix)
-match=${BACKUP_MATCH:-'\.(sql\.gz|dump)$'}
-backup=$(backup_url "$prefix" "$match" "$backup")
-[[ -n $backup ]] || die 1 "FAILED: no backup under $prefix (keys matching $match)"
+work=$(mktemp -d "${TMPDIR:-/tmp}/validate.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+backup=$(backup_url "$prefix" "$backup" "$work") || die "$?" "FAILED: no backup to validate"
 
 exists=$(sql "$maint" -v db="$scratch" <<<"SELECT count(*) FROM pg_database WHERE datname = :'db'") ||
 	die 3 "could not reach the server to restore on (RESTORE_SERVER)"
@@ -93,24 +102,32 @@ drop_scratch() {
 		return 1
 	fi
 }
-# With -q, restore.sh's report is kept and shown only when it fails.
-log=$(mktemp "${TMPDIR:-/tmp}/validate.XXXXXX")
-trap 'drop_scratch; rm -f "$log"' EXIT
+# restore.sh's report is kept, to tell why it failed; with -q, it is shown
+# only then.
+log=$work/restore.log
+trap 'drop_scratch; rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 t=$EPOCHREALTIME
 set +e
 if ((quiet)); then
 	RESTORE_DB=$scratch "$here/restore.sh" "${args[@]}" "$backup" >/dev/null 2>"$log"
+	status=$?
 else
-	RESTORE_DB=$scratch "$here/restore.sh" "${args[@]}" "$backup" >/dev/null
+	{ RESTORE_DB=$scratch "$here/restore.sh" "${args[@]}" "$backup" >/dev/null; } 2> >(tee "$log" >&2)
+	status=$?
+	wait "$!" 2>/dev/null
 fi
-status=$?
 set -e
 took=$(elapsed "$t")
 drop_scratch || true
 if ((status)); then
-	cat "$log" >&2
+	((quiet == 0)) || cat "$log" >&2
+	# restore.sh marks a backup it found damaged; counts that differ from its
+	# own are the backup's fault too.
+	if ((status == 1)) && grep -q '^restore.sh: the counts differ from the backup' "$log"; then
+		mark_damaged "$backup" "the test restore failed: $(grep -m 1 '^restore.sh: the counts differ' "$log" | sed 's/^restore.sh: //')"
+	fi
 	die "$status" "FAILED: $backup did not pass the test restore (exit $status, after $took)"
 fi
 say "OK: $backup restores in $took and its counts match; scratch database $scratch dropped"

@@ -257,7 +257,7 @@ print(g["newest"]["name"], g["future"], g["ahead"]["name"])' <<<"$output"
 	} >"$IN"
 	run -3 --separate-stderr bkage --now "$NOW" <"$IN"
 	assert_output 'BKAGE UNKNOWN - stdin line 2: %00 in the URL: no key holds a NUL'
-	run -3 --separate-stderr bkage --now "$NOW" --expired 1d --keep 1 <"$IN"
+	run -3 --separate-stderr bkage --no-proofs --now "$NOW" --expired 1d --keep 1 <"$IN"
 	assert_output ''
 }
 
@@ -770,7 +770,7 @@ print("ok")
 
 @test "--expired 7d --keep 10 with 30 daily backups: exactly the 20 oldest" {
 	daily 30 >"$IN"
-	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 7d --keep 10 <"$IN"
+	run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 7d --keep 10 <"$IN"
 	assert_equal "${#lines[@]}" 20
 	assert_equal "$(printf '%s\n' "$output" | sort)" "$(head -n 20 "$IN" | sort)"
 	assert_equal "$stderr" ""
@@ -780,7 +780,7 @@ print("ok")
 
 @test "--expired 7d --keep 3: exactly the backups older than 7d" {
 	daily 30 >"$IN"
-	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 7d --keep 3 <"$IN"
+	run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 7d --keep 3 <"$IN"
 	# 03:00 seven days ago is 7d03h old; eight days ago and earlier: 23
 	assert_equal "${#lines[@]}" 23
 	assert_equal "$(printf '%s\n' "$output" | sort)" "$(head -n 23 "$IN" | sort)"
@@ -788,11 +788,11 @@ print("ok")
 
 @test "--expired: --keep 40 with 30 backups selects nothing" {
 	daily 30 >"$IN"
-	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 40 <"$IN"
+	run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 1d --keep 40 <"$IN"
 	assert_output ""
-	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 30 <"$IN"
+	run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 1d --keep 30 <"$IN"
 	assert_output ""
-	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 29 <"$IN"
+	run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 1d --keep 29 <"$IN"
 	assert_output "$(head -n 1 "$IN")"
 }
 
@@ -800,18 +800,18 @@ print("ok")
 	daily 30 >"$IN"
 	local newest
 	newest=$(tail -n 1 "$IN")
-	run -0 --separate-stderr bkage --now 2027-01-01T00:00:00Z --expired 1d --keep 1 <"$IN"
+	run -0 --separate-stderr bkage --no-proofs --now 2027-01-01T00:00:00Z --expired 1d --keep 1 <"$IN"
 	assert_equal "${#lines[@]}" 29
 	refute_line "$newest"
-	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 0 --keep 1 <"$IN"
+	run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 0 --keep 1 <"$IN"
 	assert_equal "${#lines[@]}" 29
 	refute_line "$newest"
 	# the default --keep is 7
-	run -0 --separate-stderr bkage --now 2027-01-01T00:00:00Z --expired 1d <"$IN"
+	run -0 --separate-stderr bkage --no-proofs --now 2027-01-01T00:00:00Z --expired 1d <"$IN"
 	assert_equal "${#lines[@]}" 23
 	# a single backup, however old, is kept
 	tail -n 1 "$IN" >"$T/one"
-	run -0 --separate-stderr bkage --now 2030-01-01T00:00:00Z --expired 1d --keep 1 <"$T/one"
+	run -0 --separate-stderr bkage --no-proofs --now 2030-01-01T00:00:00Z --expired 1d --keep 1 <"$T/one"
 	assert_output ""
 }
 
@@ -819,15 +819,15 @@ print("ok")
 	daily 30 >"$IN"
 	shuf --random-source=<(yes) "$IN" >"$T/shuffled"
 	run -1 cmp -s "$IN" "$T/shuffled"
-	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 7d --keep 10 <"$IN"
+	run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 7d --keep 10 <"$IN"
 	local want
 	want=$(printf '%s\n' "$output" | sort)
-	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 7d --keep 10 <"$T/shuffled"
+	run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 7d --keep 10 <"$T/shuffled"
 	assert_equal "$(printf '%s\n' "$output" | sort)" "$want"
 	assert_equal "${#lines[@]}" 20
 	# newest first
 	tac "$IN" >"$T/reversed"
-	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 7d --keep 10 <"$T/reversed"
+	run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 7d --keep 10 <"$T/reversed"
 	assert_equal "$(printf '%s\n' "$output" | sort)" "$want"
 }
 
@@ -837,7 +837,7 @@ print("ok")
 		daily 10 s3://b/db2
 		line 2020-01-01T00:00:00Z 10 s3://b/db1/README
 	} >"$IN"
-	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 4 \
+	run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 1d --keep 4 \
 		--match '\.sql\.gz$' --group-by '^s3://[^/]*/([^/]*)/' <"$IN"
 	assert_equal "${#lines[@]}" 12
 	assert_equal "$(printf '%s\n' "$output" | sort)" \
@@ -849,7 +849,7 @@ print("ok")
 		printf '2026-01-20 03:00:15   52428800 db/old backup.sql.gz\n'
 		printf '2026-01-25 03:00:15   52428800 db/new backup.sql.gz\n'
 	} >"$IN"
-	TZ=UTC run -0 --separate-stderr bkage --now "$NOW" --expired 2d --keep 1 <"$IN"
+	TZ=UTC run -0 --separate-stderr bkage --no-proofs --now "$NOW" --expired 2d --keep 1 <"$IN"
 	assert_output '2026-01-20 03:00:15   52428800 db/old backup.sql.gz'
 }
 
@@ -859,7 +859,7 @@ print("ok")
 		daily 10
 		daily 10 | sed 's/T03:00:00Z/T15:00:00Z/; s/_03-00-00/_15-00-00/'
 	} | sort >"$IN"
-	run -0 --separate-stderr bkage --now 2026-01-27T00:00:00Z --expired 0 --keep-daily 3 <"$IN"
+	run -0 --separate-stderr bkage --no-proofs --now 2026-01-27T00:00:00Z --expired 0 --keep-daily 3 <"$IN"
 	assert_equal "${#lines[@]}" 17
 	refute_line --partial 's3://b/db/2026-01-26_15-00-00.sql.gz'
 	refute_line --partial 's3://b/db/2026-01-25_15-00-00.sql.gz'
@@ -873,7 +873,7 @@ print("ok")
 		daily 3
 		echo 'total 3 objects'
 	} >"$IN"
-	run -3 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 1 <"$IN"
+	run -3 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 1d --keep 1 <"$IN"
 	refute_output --partial 'BKAGE'
 	# nothing is printed before the whole input is read and found good
 	assert_output ""
@@ -887,12 +887,12 @@ print("ok")
 		daily 10
 		line 2026-01-26T03:00:00Z 52428800 s3://b/db/2099-12-31_03-00-00.sql.gz
 	} >"$IN"
-	run -3 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 3 --name-time '%Y-%m-%d_%H-%M-%S' <"$IN"
+	run -3 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 1d --keep 3 --name-time '%Y-%m-%d_%H-%M-%S' <"$IN"
 	assert_output ""
 	[[ $stderr == *'stdin line 11: s3://b/db/2099-12-31_03-00-00.sql.gz is '*' in the future, beyond the 5m00s of --max-skew: nothing selected'*'--allow-future'* ]] ||
 		fail "stderr: $stderr"
 	# told to, it leaves it out: neither kept nor selected, and the newest 3 real ones are kept
-	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 3 --name-time '%Y-%m-%d_%H-%M-%S' --allow-future <"$IN"
+	run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 1d --keep 3 --name-time '%Y-%m-%d_%H-%M-%S' --allow-future <"$IN"
 	assert_equal "$(printf '%s\n' "$output" | sort)" "$(head -n 7 "$IN" | sort)"
 	[[ $stderr == *'neither kept nor selected (--allow-future)'* ]] || fail "stderr: $stderr"
 	# an mtime in the future, the same
@@ -900,7 +900,7 @@ print("ok")
 		daily 3
 		line 2026-01-26T06:10:00Z 52428800 s3://b/db/z.sql.gz
 	} >"$IN"
-	run -3 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 0 --keep 1 <"$IN"
+	run -3 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 0 --keep 1 <"$IN"
 	assert_output ""
 }
 
@@ -909,9 +909,9 @@ print("ok")
 		daily 3
 		line 2026-01-26T06:10:00Z 52428800 s3://b/db/z.sql.gz
 	} >"$IN"
-	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 0 --keep 1 --max-skew 15m <"$IN"
+	run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 0 --keep 1 --max-skew 15m <"$IN"
 	assert_equal "$(printf '%s\n' "$output" | sort)" "$(head -n 3 "$IN" | sort)"
-	run -3 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 0 --keep 1 --max-skew 5m <"$IN"
+	run -3 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 0 --keep 1 --max-skew 5m <"$IN"
 	assert_output ""
 	run -3 --separate-stderr bkage --allow-future </dev/null
 	assert_equal "$stderr" 'bkage: --allow-future applies to --expired only'
@@ -922,11 +922,11 @@ print("ok")
 		daily 10 s3://b/db1
 		daily 2 s3://b/db2
 	} >"$IN"
-	run -3 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 7 <"$IN"
+	run -3 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 1d --keep 7 <"$IN"
 	assert_output ""
 	assert_equal "$stderr" "bkage: stdin line 11: s3://b/db2/2026-01-25_03-00-00.sql.gz is not under s3://b/db1/ (line 1), and --keep would count across both: nothing selected (hint: --group-by REGEX keeps each set on its own, e.g. --group-by '^(.*/)' for each prefix)"
 	# with --group-by, each prefix keeps its own newest 7
-	run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 7 --group-by '^(.*/)' <"$IN"
+	run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 1d --keep 7 --group-by '^(.*/)' <"$IN"
 	assert_equal "$(printf '%s\n' "$output" | sort)" "$(daily 10 s3://b/db1 | head -n 3 | sort)"
 	run -3 --separate-stderr bkage --keep 3 </dev/null
 	assert_equal "$stderr" 'bkage: --keep, --keep-daily, --keep-weekly and --keep-monthly apply to --expired only'
@@ -943,7 +943,7 @@ print("ok")
 	want=$(printf '%s\n' "$(sed -n 1p "$IN")" "$(sed -n 3p "$IN")" | sort)
 	for perm in 123 132 213 231 312 321; do
 		sed -n "${perm:0:1}p;${perm:1:1}p;${perm:2:1}p" "$IN" >"$T/p"
-		run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 0 --keep 1 <"$T/p"
+		run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 0 --keep 1 <"$T/p"
 		assert_equal "$(printf '%s\n' "$output" | sort)" "$want"
 	done
 	# random times and orders, with groups: the newest of each group is never printed
@@ -953,7 +953,7 @@ print("ok")
 			for (i = 0; i < n; i++)
 				printf "2026-01-%02dT%02d:00:00Z\t1\ts3://b/db%d/k%02d\n", 10 + int(rand() * 5),
 				    int(rand() * 3), int(rand() * 3), i }' >"$T/r"
-		run -0 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 0 --keep 1 --group-by '^s3://b/(db[0-9])/' <"$T/r"
+		run -0 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 0 --keep 1 --group-by '^s3://b/(db[0-9])/' <"$T/r"
 		printf '%s\n' "$output" >"$T/out"
 		for g in db0 db1 db2; do
 			newest=$(grep "/$g/" "$T/r" | sort -t "$(printf '\t')" -k1,1 -k3,3 | tail -n 1) || continue
@@ -963,30 +963,284 @@ print("ok")
 	done
 	# one object listed twice: nothing printed, since one copy of it is kept
 	{ daily 3; daily 3; } >"$IN"
-	run -3 --separate-stderr bkage --now 2026-01-26T06:00:00Z --expired 0 --keep 1 <"$IN"
+	run -3 --separate-stderr bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 0 --keep 1 <"$IN"
 	assert_output ""
 	[[ $stderr == *'is listed twice, and one is kept: nothing selected'* ]] || fail "stderr: $stderr"
 }
 
-@test "--expired: the retention examples of bkage(1) never select the newest backup, nor every backup" {
-	daily 400 >"$T/src"
-	local cmds n=0 cmd got
+@test "--expired: the retention examples of bkage(1), on backup.sh's layout, never select the newest proven backup, nor every backup, and take proofs with backups" {
+	# 400 daily backups under s3://backups/db/, their .counts under
+	# s3://backups/.proofs/db/; the newest is unproven (in progress), the one
+	# before damaged.
+	daily 400 s3://backups/db >"$T/src"
+	head -n 399 "$T/src" | proofs_of .counts >"$T/proofs"
+	sed -n 399p "$T/src" | proofs_of .damaged >>"$T/proofs"
+	sort -t "$(printf '\t')" -k3,3 -o "$T/proofs" "$T/proofs"
+	local cmds n=0 cmd got proven
+	proven=$(sed -n 398p "$T/src")
 	# the indented command lines of EXAMPLES, scdoc's \* unescaped
 	cmds=$(sed -n '/^# EXAMPLES/,/^# SEE ALSO/p' "$MAN" | grep -E '^	.*bkage .*--expired' |
 		sed 's/^	//; s/\\\*/*/g')
 	[ -n "$cmds" ] || fail "no retention examples in $MAN"
 	while IFS= read -r cmd; do
-		# s3ls lists $T/src; s3rm prints what it is given
+		[[ $cmd == *--proofs* ]] || fail "$cmd: no --proofs"
+		# s3ls lists $T/src (with -r, the proofs too) or the proofs; s3rm prints what it is given
 		mkdir -p "$T/run$n"
-		got=$(cd "$T/run$n" && s3ls() { cat "$T/src"; } && s3rm() { cat; } && export -f s3ls s3rm &&
+		got=$(cd "$T/run$n" && s3ls() {
+			if [[ $* == *.proofs/* ]]; then cat "$T/proofs"
+			elif [[ $1 == -r ]]; then cat "$T/src" "$T/proofs"
+			else cat "$T/src"; fi
+		} && s3rm() { cat; } && export -f s3ls s3rm &&
 			T=$T bash -c "set -o pipefail; ${cmd//bkage /bkage --now 2026-01-26T06:00:00Z }") ||
 			fail "$cmd: exit $?"
 		[ -n "$got" ] || fail "$cmd selects nothing of 400 daily backups"
-		if grep -qxF "$(tail -n 1 "$T/src")" <<<"$got"; then fail "$cmd selects the newest backup"; fi
-		[ "$(wc -l <<<"$got")" -lt 400 ] || fail "$cmd selects every backup"
+		if grep -qxF "$proven" <<<"$got"; then fail "$cmd selects the newest proven backup"; fi
+		if grep -qxF "$(tail -n 1 "$T/src")" <<<"$got"; then fail "$cmd selects the unproven newest backup"; fi
+		[ "$(grep -c 's3://backups/db/' <<<"$got")" -lt 399 ] || fail "$cmd selects every proven backup"
+		# each backup selected comes with its proof, and no proof without its backup
+		diff <(grep 's3://backups/db/' <<<"$got" | proofs_of .counts) <(grep '/\.proofs/' <<<"$got" | grep -v damaged) ||
+			fail "$cmd: the proofs printed are not those of the backups printed"
 		n=$((n + 1))
 	done <<<"$cmds"
 	((n >= 3)) || fail "only $n retention examples"
+}
+
+# -- proofs -----------------------------------------------------------------------
+
+# proofs_of SUFFIX: the listing lines of standard input as those of their
+# proofs: s3://B/KEY as s3://B/.proofs/KEY followed by SUFFIX, stored a minute later.
+proofs_of() {
+	sed -E "s|^([0-9-]+T[0-9]{2}:)([0-9]{2})|\1\2|; s|\t[0-9]+\t(s3://[^/]+/)|\t63\t\1.proofs/|; s|\$|$1|"
+}
+
+@test "--proofs: a line of FILE not under s3://B/.proofs/ is UNKNOWN naming FILE and the line; nothing selected" {
+	daily 5 >"$IN"
+	{ proofs_of .counts <"$IN"; sed -n 2p "$IN"; } >"$T/proofs"
+	run -3 --separate-stderr bkage --now "$NOW" --proofs "$T/proofs" <"$IN"
+	assert_output "BKAGE UNKNOWN - $T/proofs line 6: s3://b/db/2026-01-23_03-00-00.sql.gz: not a proof: not under s3://BUCKET/.proofs/"
+	run -3 --separate-stderr bkage --now "$NOW" --expired 0 --keep 1 --proofs "$T/proofs" <"$IN"
+	assert_output ""
+	assert_equal "$stderr" "bkage: $T/proofs line 6: s3://b/db/2026-01-23_03-00-00.sql.gz: not a proof: not under s3://BUCKET/.proofs/"
+	# a key under .proofs/ without a known suffix
+	proofs_of .txt <"$IN" >"$T/proofs"
+	run -3 --separate-stderr bkage --now "$NOW" --expired 0 --keep 1 --proofs "$T/proofs" <"$IN"
+	assert_output ""
+	[[ $stderr == *"$T/proofs line 1: s3://b/.proofs/db/2026-01-22_03-00-00.sql.gz.txt: not a proof: not a backup's key followed by .counts or .damaged" ]] ||
+		fail "stderr: $stderr"
+	# an aws s3 ls line, a local path, an unreadable line
+	printf '2026-01-20 03:00:15   52428800 .proofs/db/x.sql.gz.counts\n' >"$T/proofs"
+	run -3 --separate-stderr bkage --now "$NOW" --proofs "$T/proofs" <"$IN"
+	assert_output --partial "$T/proofs line 1: .proofs/db/x.sql.gz.counts: not a proof"
+	printf 'total 3\n' >"$T/proofs"
+	run -3 --separate-stderr bkage --now "$NOW" --proofs "$T/proofs" <"$IN"
+	assert_output --partial "$T/proofs line 1: not a listing line"
+	run -3 --separate-stderr bkage --now "$NOW" --proofs "$T/nothing" <"$IN"
+	assert_output "BKAGE UNKNOWN - --proofs $T/nothing: No such file or directory"
+}
+
+@test "--proofs: an entry of the input that is not an s3:// URL is UNKNOWN; entries under .proofs/ are left out, and with --no-proofs refused" {
+	daily 3 >"$IN"
+	proofs_of .counts <"$IN" >"$T/proofs"
+	touch "$T/local.sql.gz"
+	echo "$T/local.sql.gz" >>"$IN"
+	run -3 --separate-stderr bkage --now "$NOW" --proofs "$T/proofs" <"$IN"
+	assert_output "BKAGE UNKNOWN - stdin line 4: not an s3:// URL, and --proofs needs s3ls listing lines of the backups"
+	# a recursive listing holds the proofs too: they are never backups
+	daily 3 >"$IN"
+	cat "$T/proofs" >>"$IN"
+	run -0 --separate-stderr bkage --now "$NOW" --proofs "$T/proofs" <"$IN"
+	assert_output --partial ", 3 proven backups (0 damaged, 0 unproven) |"
+	run -0 --separate-stderr bkage --now "$NOW" <"$IN"
+	assert_output --partial ", 3 backups |"
+	run -3 --separate-stderr bkage --now "$NOW" --no-proofs --expired 0 --keep 1 <"$IN"
+	assert_output ""
+	assert_equal "$stderr" "bkage: stdin line 4: a proof, not a backup: with proofs, give --proofs FILE, not --no-proofs"
+	run -3 --separate-stderr bkage --proofs "$T/proofs" --no-proofs <"$IN"
+	assert_line --index 0 "BKAGE UNKNOWN - --proofs and --no-proofs: give one"
+}
+
+@test "health --proofs: the newest proven backup is judged; newer unproven ones are not, but the newest is named" {
+	daily 10 >"$IN"
+	head -n 8 "$IN" | proofs_of .counts >"$T/proofs"
+	# the newest proven is 2026-01-24, 2d03h old at $NOW: CRITICAL by age
+	run -2 --separate-stderr bkage --now "$NOW" --proofs "$T/proofs" <"$IN"
+	assert_output "BKAGE CRITICAL - newest proven s3://b/db/2026-01-24_03-00-00.sql.gz is 2d03h old, 52.4 MB, 8 proven backups (0 damaged, 2 unproven), older than 26h, s3://b/db/2026-01-26_03-00-00.sql.gz, newer, is unproven (in progress?) | age=184335s;;93600 size=52428802B count=8 damaged=0 unproven=2"
+	perfdata_ok "$output"
+	# proven up to yesterday: OK, the unproven newest named
+	head -n 9 "$IN" | proofs_of .counts >"$T/proofs"
+	run -0 --separate-stderr bkage --now "$NOW" -c 2d --proofs "$T/proofs" <"$IN"
+	assert_output --partial "BKAGE OK - newest proven s3://b/db/2026-01-25_03-00-00.sql.gz is 1d03h old"
+	run -0 --separate-stderr bkage --now "$NOW" -c 2d --proofs "$T/proofs" <"$IN"
+	assert_output --partial "9 proven backups (0 damaged, 1 unproven), s3://b/db/2026-01-26_03-00-00.sql.gz, newer, is unproven (in progress?) |"
+	# --min-count counts proven backups; --max-shrink is against the proven one before
+	run -1 --separate-stderr bkage --now "$NOW" -c 2d --min-count 10 --proofs "$T/proofs" <"$IN"
+	assert_output --partial "fewer than 10 proven backups"
+	run -0 --separate-stderr bkage --now "$NOW" -c 2d --min-count 10 <"$IN"
+	{ head -n 8 "$IN"; line 2026-01-25T03:00:00Z 1000000 s3://b/db/2026-01-25_03-00-00.sql.gz; sed -n 10p "$IN"; } >"$T/shrunk"
+	run -1 --separate-stderr bkage --now "$NOW" -c 2d --max-shrink 50 --proofs "$T/proofs" <"$T/shrunk"
+	assert_output --partial "98% smaller than the one before"
+	# all proven: the newest
+	proofs_of .counts <"$IN" >"$T/proofs"
+	run -0 --separate-stderr bkage --now "$NOW" --proofs "$T/proofs" <"$IN"
+	assert_output "BKAGE OK - newest proven s3://b/db/2026-01-26_03-00-00.sql.gz is 3h12m old, 52.4 MB, 10 proven backups (0 damaged, 0 unproven) | age=11535s;;93600 size=52428800B count=10 damaged=0 unproven=0"
+}
+
+@test "health --proofs: a damaged newest backup is CRITICAL and named, though an older proven one is fresh" {
+	daily 3 >"$IN"
+	proofs_of .counts <"$IN" >"$T/proofs"
+	tail -n 1 "$IN" | proofs_of .damaged >>"$T/proofs"
+	run -2 --separate-stderr bkage --now "$NOW" -c 2d --proofs "$T/proofs" <"$IN"
+	assert_output --partial "BKAGE CRITICAL - newest proven s3://b/db/2026-01-25_03-00-00.sql.gz is 1d03h old, 52.4 MB, 2 proven backups (1 damaged, 0 unproven), s3://b/db/2026-01-26_03-00-00.sql.gz, newer, was found damaged |"
+	# a damaged backup older than the newest proven one was set aside: OK
+	sed -n 2p "$IN" | proofs_of .damaged >"$T/p2"
+	proofs_of .counts <"$IN" >>"$T/p2"
+	run -0 --separate-stderr bkage --now "$NOW" --proofs "$T/p2" <"$IN"
+	assert_output --partial "BKAGE OK - newest proven s3://b/db/2026-01-26_03-00-00.sql.gz is 3h12m old, 52.4 MB, 2 proven backups (1 damaged, 0 unproven) |"
+	# the newest damaged behind an unproven one still is CRITICAL
+	{ cat "$IN"; line 2026-01-26T06:00:00Z 52428800 s3://b/db/2026-01-26_06-00-00.sql.gz; } >"$T/in2"
+	run -2 --separate-stderr bkage --now "$NOW" -c 2d --proofs "$T/proofs" <"$T/in2"
+	assert_output --partial "was found damaged"
+	assert_output --partial "s3://b/db/2026-01-26_06-00-00.sql.gz, newer, is unproven (in progress?)"
+	# the JSON and the metrics say so
+	run -2 --separate-stderr bkage --now "$NOW" -c 2d --proofs "$T/proofs" --format json <"$IN"
+	jq -e '.groups[0] | .proven == 2 and .damaged == 1 and .unproven == 0 and
+		.newer_damaged.name == "s3://b/db/2026-01-26_03-00-00.sql.gz" and .newest.name == "s3://b/db/2026-01-25_03-00-00.sql.gz"' <<<"$output"
+	run -2 --separate-stderr bkage --now "$NOW" -c 2d --proofs "$T/proofs" --format prometheus <"$IN"
+	assert_line 'bkpipe_backups_found 3'
+	assert_line 'bkpipe_backups_proven 2'
+	assert_line 'bkpipe_backups_damaged 1'
+	assert_line 'bkpipe_backup_newest_damaged 1'
+	assert_line 'bkpipe_backup_status 2'
+	if command -v promtool >/dev/null; then promtool check metrics <<<"$output"; fi
+}
+
+@test "health --proofs: no proven backup at all is CRITICAL, never OK" {
+	daily 3 >"$IN"
+	sed -n 1p "$IN" | proofs_of .damaged >"$T/proofs"
+	run -2 --separate-stderr bkage --now "$NOW" --proofs "$T/proofs" <"$IN"
+	assert_output "BKAGE CRITICAL - no proven backup among 3 listed: 1 damaged, 2 unproven | count=0 damaged=1 unproven=2"
+	: >"$T/empty"
+	run -2 --separate-stderr bkage --now "$NOW" --proofs "$T/empty" </dev/null
+	assert_output --partial "BKAGE CRITICAL - no backups found"
+	run -2 --separate-stderr bkage --now "$NOW" --proofs "$T/proofs" --format prometheus <"$IN"
+	refute_line --regexp "^bkpipe_backup_last_timestamp_seconds "
+	assert_line 'bkpipe_backups_proven 0'
+}
+
+@test "--expired and --latest without --proofs or --no-proofs: exit 2 with a message that says so, nothing printed" {
+	daily 30 >"$IN"
+	run -2 --separate-stderr bkage --now "$NOW" --expired 1d --keep 1 <"$IN"
+	assert_output ""
+	[[ $stderr == "bkage: --expired needs --proofs FILE"*"or --no-proofs"* ]] || fail "stderr: $stderr"
+	run -2 --separate-stderr bkage --now "$NOW" --latest <"$IN"
+	assert_output ""
+	[[ $stderr == "bkage: --latest needs --proofs FILE"* ]] || fail "stderr: $stderr"
+}
+
+@test "--expired --proofs: --keep counts proven backups only; proofs are printed with their backup" {
+	# 10 days: day 1-4 proven, 5 damaged, 6 unproven, 7-8 proven, 9 damaged, 10 unproven
+	daily 10 >"$IN"
+	{
+		sed -n '1,4p;7,8p' "$IN" | proofs_of .counts
+		sed -n '5p;9p' "$IN" | proofs_of .counts
+		sed -n '5p;9p' "$IN" | proofs_of .damaged
+	} | sort -t "$(printf '\t')" -k3,3 >"$T/proofs"
+	run -0 --separate-stderr bkage --now "$NOW" --expired 0 --keep 3 --proofs "$T/proofs" <"$IN"
+	assert_equal "$stderr" ""
+	# kept: the 3 newest proven (days 4, 7, 8) and day 10 (unproven, newer than the newest
+	# proven); selected: days 1-3 with their .counts, 5 and 9 (damaged) with both proofs,
+	# 6 (unproven, older than the newest proven)
+	local day want=()
+	for day in 1 2 3 5 6 9; do
+		want+=("$(sed -n "${day}p" "$IN")")
+		case $day in
+		5 | 9) want+=("$(sed -n "${day}p" "$IN" | proofs_of .counts)" "$(sed -n "${day}p" "$IN" | proofs_of .damaged)") ;;
+		6) ;;
+		*) want+=("$(sed -n "${day}p" "$IN" | proofs_of .counts)") ;;
+		esac
+	done
+	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' "${want[@]}" | sort)"
+	# each backup's proofs follow it
+	assert_equal "$(grep -A1 -F "$(sed -n 1p "$IN")" <<<"$output" | tail -n 1)" "$(sed -n 1p "$IN" | proofs_of .counts)"
+	# --keep-daily counts proven days only
+	run -0 --separate-stderr bkage --now "$NOW" --expired 0 --keep-daily 2 --proofs "$T/proofs" <"$IN"
+	refute_line "$(sed -n 8p "$IN")"
+	refute_line "$(sed -n 7p "$IN")"
+	assert_line "$(sed -n 4p "$IN")"
+	refute_line "$(sed -n 10p "$IN")"
+	# unproven and damaged backups younger than --expired are not selected
+	run -0 --separate-stderr bkage --now "$NOW" --expired 3d --keep 1 --proofs "$T/proofs" <"$IN"
+	refute_line "$(sed -n 9p "$IN")"
+	assert_line "$(sed -n 5p "$IN")"
+	assert_line "$(sed -n 7p "$IN")"
+	# no proven backup at all: no unproven one is selected (any may be in progress)
+	sed -n 3p "$IN" | proofs_of .damaged >"$T/damaged"
+	run -0 --separate-stderr bkage --now "$NOW" --expired 0 --keep 1 --proofs "$T/damaged" <"$IN"
+	assert_output "$(sed -n 3p "$IN")"$'\n'"$(sed -n 3p "$IN" | proofs_of .damaged)"
+}
+
+@test "--expired --proofs: the newest proven backup is never selected, whatever the listing and the options (randomized)" {
+	local round opts nb newest got
+	local -a sets=("--keep 1" "--keep 3" "--keep-daily 1" "--keep-daily 2 --keep-weekly 1"
+		"--keep-monthly 1" "--keep 2 --keep-weekly 2" "--keep-weekly 1 --keep-monthly 3")
+	for ((round = 0; round < 60; round++)); do
+		# up to 25 backups in up to 3 groups, at random times; each proven, damaged,
+		# unproven or counted-and-damaged at random, in a random order
+		awk -v seed=$round -v T="$T" 'BEGIN { srand(seed); n = 1 + int(rand() * 25)
+			for (i = 0; i < n; i++) {
+				url = sprintf("s3://b/db%d/k%02d.sql.gz", int(rand() * 3), i)
+				p = url; sub("^s3://b/", "s3://b/.proofs/", p)
+				t = sprintf("2026-%02d-%02dT%02d:00:00Z", 1 + int(rand() * 2), 1 + int(rand() * 28), int(rand() * 24))
+				printf "%s\t1000\t%s\n", t, url > (T "/r")
+				s = rand()
+				if (s < 0.5 || s > 0.85) printf "%s\t63\t%s.counts\n", t, p > (T "/p")
+				if (s > 0.7) printf "%s\t63\t%s.damaged\n", t, p > (T "/p")
+			} }'
+		touch "$T/p"
+		shuf --random-source=<(yes "$round") "$T/r" >"$T/rs"
+		opts=${sets[round % ${#sets[@]}]}
+		# shellcheck disable=SC2086 # the options are split on purpose
+		run -0 --separate-stderr bkage --now 2026-03-01T00:00:00Z --expired 0 $opts --proofs "$T/p" \
+			--group-by '^s3://b/(db[0-9])/' <"$T/rs"
+		got=$output
+		for nb in 0 1 2; do
+			# the newest proven of the group: has .counts, no .damaged; by time, then name
+			newest=$(grep "/db$nb/" "$T/r" | while IFS=$'\t' read -r t sz url; do
+				p=${url/s3:\/\/b\//s3://b/.proofs/}
+				grep -qF "$p.counts" "$T/p" && ! grep -qF "$p.damaged" "$T/p" && printf '%s\t%s\t%s\n' "$t" "$sz" "$url"
+			done | sort -t $'\t' -k1,1 -k3,3 | tail -n 1)
+			[ -z "$newest" ] && continue
+			if grep -qxF "$newest" <<<"$got"; then
+				fail "round $round ($opts): the newest proven of db$nb was selected: $newest"
+			fi
+		done
+		rm -f "$T/r" "$T/p"
+	done
+}
+
+@test "--latest: the line of the newest proven backup; none, exit 1 with the counts; --no-proofs: the newest" {
+	daily 5 >"$IN"
+	sed -n '1,3p' "$IN" | proofs_of .counts >"$T/proofs"
+	sed -n 3p "$IN" | proofs_of .damaged >>"$T/proofs"
+	run -0 --separate-stderr bkage --now "$NOW" --latest --proofs "$T/proofs" <"$IN"
+	assert_output "$(sed -n 2p "$IN")"
+	assert_equal "$stderr" ""
+	run -0 --separate-stderr bkage --now "$NOW" --latest --no-proofs <"$IN"
+	assert_output "$(sed -n 5p "$IN")"
+	# shuffled: the same
+	tac "$IN" >"$T/rev"
+	run -0 --separate-stderr bkage --now "$NOW" --latest --proofs "$T/proofs" <"$T/rev"
+	assert_output "$(sed -n 2p "$IN")"
+	sed -n 3p "$IN" | proofs_of .damaged >"$T/none"
+	run -1 --separate-stderr bkage --now "$NOW" --latest --proofs "$T/none" <"$IN"
+	assert_output ""
+	assert_equal "$stderr" "bkage: no proven backup among 5 listed: 1 damaged, 4 unproven"
+	run -1 --separate-stderr bkage --now "$NOW" --latest --no-proofs </dev/null
+	assert_output ""
+	run -3 --separate-stderr bkage --latest --no-proofs --group-by '(.*)' </dev/null
+	[[ $stderr == *"--latest prints one line, the newest backup: --expired and --group-by do not apply"* ]]
+	run -3 --separate-stderr bkage --latest --no-proofs --expired 1d </dev/null
+	run -3 --separate-stderr bkage --latest --no-proofs --format json </dev/null
 }
 
 # -- memory -----------------------------------------------------------------------
@@ -1014,8 +1268,8 @@ max_rss_kib() {
 	[ -x /usr/bin/time ] || skip "/usr/bin/time (Debian package time) is not installed"
 	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:thread_local_quarantine_size_kb=0
 	local small big n
-	small=$(max_rss_kib --now 2026-01-26T06:00:00Z --expired 1d --keep 10 "$BATS_FILE_TMPDIR/10k")
-	big=$( (/usr/bin/time -f %M -o "$T/rss" bkage --now 2026-01-26T06:00:00Z --expired 1d --keep 10 \
+	small=$(max_rss_kib --no-proofs --now 2026-01-26T06:00:00Z --expired 1d --keep 10 "$BATS_FILE_TMPDIR/10k")
+	big=$( (/usr/bin/time -f %M -o "$T/rss" bkage --no-proofs --now 2026-01-26T06:00:00Z --expired 1d --keep 10 \
 		"$BATS_FILE_TMPDIR/1m" | wc -l >"$T/count") 2>/dev/null; tail -n 1 "$T/rss")
 	n=$(<"$T/count")
 	echo "# max RSS: $small KiB for 10,000 lines, $big KiB for 1,000,000" >&3

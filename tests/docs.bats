@@ -16,15 +16,22 @@ block_after() {
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
 	block_after '^`listing.txt` is what' >listing.txt
-	# shrunk.txt: the newest backup 1331200 bytes; unproven.txt: no newest .counts.
+	block_after '^and `proofs.txt` what' >proofs.txt
+	# shrunk.txt: the newest backup 1331200 bytes; unproven.txt: no newest
+	# .counts; damaged.txt: the newest found damaged.
 	sed '/2026-01-26_03-00-00.sql.gz$/s/\t52428800\t/\t1331200\t/' listing.txt >shrunk.txt
-	grep -v '2026-01-26_03-00-00.sql.gz.counts$' listing.txt >unproven.txt
+	grep -v '2026-01-26_03-00-00.sql.gz.counts$' proofs.txt >unproven.txt
+	{
+		cat proofs.txt
+		printf '2026-01-26T05:00:12Z\t92\ts3://backups/.proofs/db/2026-01-26_03-00-00.sql.gz.damaged\n'
+	} >damaged.txt
 }
 
-@test "the listing of monitoring.md is ten s3ls lines" {
-	assert_equal "$(wc -l <listing.txt)" 10
-	run -0 bash -c "cut -f 3 listing.txt | grep -c '^s3://backups/db/'"
-	assert_output 10
+@test "the listings of monitoring.md are five backups under s3://backups/db/, and their five proofs under s3://backups/.proofs/db/" {
+	assert_equal "$(wc -l <listing.txt)" 5
+	run -0 bash -c "cut -f 3 listing.txt | grep -cE '^s3://backups/db/[0-9_-]+\.sql\.gz\$'"
+	assert_output 5
+	assert_equal "$(cut -f 3 proofs.txt)" "$(cut -f 3 listing.txt | sed 's|^s3://backups/|s3://backups/.proofs/|; s|$|.counts|')"
 }
 
 @test "every bkage command shown in monitoring.md prints what it shows" {
@@ -44,7 +51,7 @@ $want"
 	done < <(awk '/^```/ { open = !open; if (!open && cmd != "") { printf "%s\n%s%c", cmd, out, 0; cmd = "" } next }
 		open && /^\$ / { if (cmd != "") printf "%s\n%s%c", cmd, out, 0; cmd = substr($0, 3); out = ""; if (cmd !~ /^(bkage |printf .*[|] *bkage)/) cmd = ""; next }
 		open && cmd != "" { out = out (out == "" ? "" : "\n") $0 }' "$DOC")
-	((n >= 9)) || fail "only $n bkage commands found in $DOC"
+	((n >= 8)) || fail "only $n bkage commands found in $DOC"
 }
 
 @test "the alert rules of monitoring.md pass promtool check rules and their own tests" {
@@ -54,34 +61,41 @@ $want"
 	block_after '`bkpipe-rules.test.yml`:$' >bkpipe-rules.test.yml
 	[[ -s bkpipe-rules.yml && -s bkpipe-rules.test.yml ]] || fail "the rule files were not found in $DOC"
 	# Each rule is played out by the tests, not merely loaded.
-	for rule in BackupTooOld BackupUnhealthy BackupCheckStale BackupMetricsMissing; do
+	for rule in BackupTooOld BackupUnhealthy BackupDamaged BackupCheckStale BackupMetricsMissing; do
 		grep -q "^ *alertname: $rule\$" bkpipe-rules.test.yml ||
 			fail "bkpipe-rules.test.yml of $DOC does not test $rule"
 	done
 	run -0 promtool check rules bkpipe-rules.yml
-	assert_output --partial "SUCCESS: 4 rules found"
+	assert_output --partial "SUCCESS: 5 rules found"
 	run -0 promtool test rules bkpipe-rules.test.yml
 	assert_output --partial "SUCCESS"
 }
 
-@test "bkage --format prometheus writes the metrics monitoring.md shows for all.txt, and they pass promtool check metrics" {
+@test "bkage --format prometheus writes the metrics monitoring.md shows for all.txt and its proofs, and they pass promtool check metrics" {
 	local name group
-	block_after 'and `all.txt` in place of `s3ls`[)]:$' >want.prom
+	block_after '`all-proofs.txt` in place of the proofs[)]:$' >want.prom
 	# The four metrics of the document, for both groups: an empty or cut block
 	# must not compare equal to an empty file.
 	for name in bkpipe_backup_last_timestamp_seconds bkpipe_backup_last_size_bytes \
-		bkpipe_backups_found bkpipe_backup_status; do
+		bkpipe_backups_found bkpipe_backups_proven bkpipe_backups_damaged \
+		bkpipe_backup_newest_damaged bkpipe_backup_status; do
 		for group in app billing; do
 			grep -q "^$name{group=\"$group\"} [0-9]" want.prom ||
 				fail "$DOC: no $name for group $group in the Prometheus example"
 		done
 	done
-	# all.txt: listing.txt under app/, and under billing/ its first three backups.
+	# all.txt: listing.txt under app/, and under billing/ its first three
+	# backups; all-proofs.txt: their counts, and billing's newest damaged.
 	{
 		sed 's|s3://backups/db/|s3://backups/app/|' listing.txt
-		head -n 6 listing.txt | sed 's|s3://backups/db/|s3://backups/billing/|'
+		head -n 3 listing.txt | sed 's|s3://backups/db/|s3://backups/billing/|'
 	} >all.txt
-	run -2 --separate-stderr bkage --group-by '^s3://[^/]*/([^/]*)/' --match '\.(sql\.gz|dump)$' \
+	{
+		sed 's|/.proofs/db/|/.proofs/app/|' proofs.txt
+		head -n 3 proofs.txt | sed 's|/.proofs/db/|/.proofs/billing/|'
+		printf '2026-01-26T05:00:12Z\t92\ts3://backups/.proofs/billing/2026-01-24_03-00-00.sql.gz.damaged\n'
+	} >all-proofs.txt
+	run -2 --separate-stderr bkage --group-by '^s3://[^/]*/([^/]*)/' --proofs all-proofs.txt \
 		--format prometheus --now 2026-01-26T08:00:00Z -o bkpipe.prom all.txt
 	assert_output ''
 	assert_equal "$stderr" ''

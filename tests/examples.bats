@@ -121,6 +121,24 @@ keys() {
 	s3ls -1 "$BACKUP_PREFIX"
 }
 
+# proof URL SUFFIX: where the proof SUFFIX of the backup at URL lives:
+# s3://B/KEY -> s3://B/.proofs/KEY followed by SUFFIX (DESIGN.md, "Backup layout").
+proof() {
+	local rest=${1#s3://}
+	echo "s3://${rest%%/*}/.proofs/${rest#*/}$2"
+}
+
+# proof_keys: the URLs of the proofs of this test's backups, one a line.
+proof_keys() {
+	s3ls -1 "$(proof "$BACKUP_PREFIX")"
+}
+
+# put_proof NAME SUFFIX: stores standard input as the proof SUFFIX of the
+# backup NAME under this test's prefix.
+put_proof() {
+	s3put "$(proof "$BACKUP_PREFIX$1" "$2")"
+}
+
 # backup [backup.sh ARGS]: a backup of DATABASE_URL; its URL in $url.
 backup() {
 	url=$("$EX/backup.sh" -q "$@")
@@ -169,12 +187,15 @@ put() {
 	assert_output --regexp "^${BACKUP_PREFIX}[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}\.sql\.gz\$"
 	url=$output
 	[[ $stderr == *"backup.sh: counts: the backup holds the database's 4 tables, 6500 rows"* ]]
+	# the prefix holds the backup and nothing else; its counts are under .proofs/
 	run -0 keys
-	assert_output "$url"$'\n'"$url.counts"
+	assert_output "$url"
+	run -0 proof_keys
+	assert_output "$(proof "$url" .counts)"
 	s3get "$url" | gzcat-verify >"$T/dump.sql"
 	grep -q '^-- PostgreSQL database dump complete' "$T/dump.sql"
 	grep -q '^CREATE TABLE public."User"' "$T/dump.sql"
-	s3get "$url.counts" >"$T/counts"
+	s3get "$(proof "$url" .counts)" >"$T/counts"
 	pgcount "$DATABASE_URL" | diff - "$T/counts"
 	run -0 cat "$T/counts"
 	assert_output "$(printf 'public."User"\t300\nshop.customers\t1000\nshop.log\t200\nshop.orders\t5000')"
@@ -186,7 +207,7 @@ put() {
 	url=$output
 	s3get "$url" | head -c 5 | grep -q '^PGDMP'
 	s3get "$url" | pg_restore -l >/dev/null
-	s3get "$url.counts" | diff <(pgcount "$DATABASE_URL") -
+	s3get "$(proof "$url" .counts)" | diff <(pgcount "$DATABASE_URL") -
 	sleep 1
 	BACKUP_FORMAT=custom backup
 	[[ $url == *.dump ]]
@@ -203,7 +224,9 @@ put() {
 	[[ $stderr == *"backup.sh: the backup failed (s3put exited 1)"* ]]
 	[[ $stderr != *deleted* ]]
 	run -0 keys
-	assert_output "$url"$'\n'"$url.counts"
+	assert_output "$url"
+	run -0 proof_keys
+	assert_output "$(proof "$url" .counts)"
 	assert_equal "$(s3get "$url" | sha256sum)" "$first"
 }
 
@@ -214,6 +237,8 @@ put() {
 	[[ $stderr == *"backup.sh: the backup failed (pg_dump exited 1)"* ]]
 	[[ $stderr == *"backup.sh: deleted the unproven backup $BACKUP_PREFIX"*.sql.gz* ]]
 	run -0 keys
+	assert_output ""
+	run -0 proof_keys
 	assert_output ""
 }
 
@@ -230,7 +255,7 @@ put() {
 	url=$output
 	[[ $stderr == *"backup.sh: warning: the database and the backup differ in 1 table"* ]]
 	[[ $stderr == *"backup.sh: warning:   shop.log"$'\t'"200"$'\t'"0"* ]]
-	run -0 s3get "$url.counts"
+	run -0 s3get "$(proof "$url" .counts)"
 	assert_line "shop.log"$'\t'"0"
 }
 
@@ -241,6 +266,16 @@ put() {
 	assert_equal "$stderr" "backup.sh: GZIP_LEVEL must be 1 to 9, not '11'"
 	BACKUP_PREFIX=/var/backups run -2 --separate-stderr "$EX/backup.sh"
 	assert_equal "$stderr" "backup.sh: BACKUP_PREFIX must be an s3:// URL, not '/var/backups'"
+}
+
+@test "backup.sh: refuses the bucket's root and a prefix under .proofs/, where the proofs would be listed among the backups (exit 2, nothing stored)" {
+	BACKUP_PREFIX=s3://$S3_BUCKET run -2 --separate-stderr "$EX/backup.sh"
+	assert_output ""
+	assert_equal "$stderr" "backup.sh: BACKUP_PREFIX must name a prefix in the bucket, not its root ('s3://$S3_BUCKET/'): the proofs, under .proofs/, would be listed among the backups"
+	BACKUP_PREFIX=s3://$S3_BUCKET/.proofs/t$BATS_TEST_NUMBER/ run -2 --separate-stderr "$EX/backup.sh"
+	assert_equal "$stderr" "backup.sh: BACKUP_PREFIX must not be under .proofs/ ('s3://$S3_BUCKET/.proofs/t$BATS_TEST_NUMBER/'): that is where the proofs of backups go"
+	run -0 s3ls -1 "s3://$S3_BUCKET/.proofs/t$BATS_TEST_NUMBER/"
+	assert_output ""
 }
 
 # --- restore.sh ---------------------------------------------------------------
@@ -264,11 +299,14 @@ put() {
 	diff <(pgcount "$(on app)") <(pgcount "$(on r_custom)")
 }
 
-@test "restore.sh: without a name, the newest of several (key order), .counts files aside" {
+@test "restore.sh: without a name, the newest proven of several; a newer one without its counts (in progress) is passed over" {
 	backup --format custom
 	sleep 1
 	backup
 	RESTORE_DB=r_several run -0 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: backup: $url (plain, "* ]]
+	s3get "$url" | put 2099-01-01_00-00-00.sql.gz
+	RESTORE_DB=r_several2 run -0 --separate-stderr "$EX/restore.sh"
 	[[ $stderr == *"restore.sh: backup: $url (plain, "* ]]
 }
 
@@ -296,27 +334,64 @@ put() {
 	db_exists r_extra
 }
 
-@test "restore.sh: a damaged backup commits nothing: exit 1, the stage named, the new database dropped" {
+@test "restore.sh: a damaged backup commits nothing: exit 1, the stage named, the new database dropped, the backup marked damaged; the next restore takes the proven one before it" {
 	backup
 	s3get "$url" | head -c -200 | put 2099-01-01_00-00-00.sql.gz
-	s3get "$url.counts" | put 2099-01-01_00-00-00.sql.gz.counts
+	s3get "$(proof "$url" .counts)" | put_proof 2099-01-01_00-00-00.sql.gz .counts
 	RESTORE_DB=r_damaged run -1 --separate-stderr "$EX/restore.sh"
 	assert_output ""
 	[[ $stderr == *"gzcat-verify: "*"unexpected end of input"* ]]
 	[[ $stderr == *"restore.sh: the restore failed (gzcat-verify exited 1"* ]]
+	[[ $stderr == *"restore.sh: marked ${BACKUP_PREFIX}2099-01-01_00-00-00.sql.gz damaged ($(proof "${BACKUP_PREFIX}2099-01-01_00-00-00.sql.gz" .damaged))"* ]]
 	[[ $stderr == *"restore.sh: nothing was committed to the database r_damaged"* ]]
 	[[ $stderr == *"restore.sh: dropped the database r_damaged it had created"* ]]
 	run ! db_exists r_damaged
+	run -0 s3get "$(proof "${BACKUP_PREFIX}2099-01-01_00-00-00.sql.gz" .damaged)"
+	assert_output --regexp '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z restore.sh: the restore failed: gzcat-verify: .*unexpected end of input'
+	RESTORE_DB=r_damaged run -0 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: backup: $url (plain, "* ]]
+}
+
+@test "restore.sh: a failure of the database or the network marks nothing damaged" {
+	backup
+	mkdir "$T/bin"
+	local real_s3get
+	real_s3get=$(command -v s3get)
+	# the server refuses a statement
+	cat >"$T/bin/pgfeed" <<-EOF
+		#!/bin/sh
+		cat >/dev/null
+		echo 'pgfeed: line 36 (TABLE shop.log): ERROR 42501: permission denied for schema shop' >&2
+		exit 1
+	EOF
+	# the network fails in the middle of the backup (the counts still read)
+	cat >"$T/bin/s3get" <<-EOF
+		#!/bin/sh
+		case \$1 in *.counts) exec "$real_s3get" "\$@" ;; esac
+		"$real_s3get" "\$@" | head -c 2000
+		echo 's3get: $url: GET: Connection reset by peer (after 5 attempts)' >&2
+		exit 3
+	EOF
+	chmod +x "$T/bin/pgfeed" "$T/bin/s3get"
+	PATH="$T/bin:$PATH" RESTORE_DB=r_refused run -3 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: the restore failed (s3get exited 3, gzcat-verify exited 1"* ]] || fail "stderr: $stderr"
+	rm "$T/bin/s3get"
+	PATH="$T/bin:$PATH" RESTORE_DB=r_refused run -1 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: the restore failed (pgfeed -1 exited 1)"* ]] || fail "stderr: $stderr"
+	[[ $stderr != *"marked"* ]]
+	run -0 proof_keys
+	assert_output "$(proof "$url" .counts)"
 }
 
 @test "restore.sh: a dump cut short before compression commits nothing to an existing database (pgfeed -1)" {
 	backup
 	s3get "$url" | gzcat-verify | head -n 120 | gzip | put 2099-01-01_00-00-00.sql.gz
-	s3get "$url.counts" | put 2099-01-01_00-00-00.sql.gz.counts
+	s3get "$(proof "$url" .counts)" | put_proof 2099-01-01_00-00-00.sql.gz .counts
 	psql -Xq -c 'CREATE DATABASE r_short'
 	RESTORE_DB=r_short run -1 --separate-stderr "$EX/restore.sh"
 	[[ $stderr == *"pgfeed: "*"input is truncated"* ]]
 	[[ $stderr == *"restore.sh: the restore failed (pgfeed -1 exited 1)"* ]]
+	[[ $stderr == *"restore.sh: marked ${BACKUP_PREFIX}2099-01-01_00-00-00.sql.gz damaged"* ]]
 	db_exists r_short
 	assert_equal "$(sql r_short "SELECT count(*) FROM pg_class WHERE relnamespace IN
 		(SELECT oid FROM pg_namespace WHERE nspname IN ('public', 'shop'))")" 0
@@ -325,9 +400,8 @@ put() {
 
 @test "restore.sh: counts that differ: exit 1, each difference printed, the database kept" {
 	backup
-	s3get "$url.counts" | sed 's/^shop.orders\t5000$/shop.orders\t5001/' >"$T/counts"
-	s3rm "$url.counts"
-	put "${url#"$BACKUP_PREFIX"}.counts" <"$T/counts"
+	s3get "$(proof "$url" .counts)" | sed 's/^shop.orders\t5000$/shop.orders\t5001/' >"$T/counts"
+	put_proof "${url#"$BACKUP_PREFIX"}" .counts <"$T/counts"
 	RESTORE_DB=r_counts run -1 --separate-stderr "$EX/restore.sh"
 	[[ $stderr == *"restore.sh: the counts differ from the backup's (as stored by backup.sh) in 1 table:"* ]]
 	[[ $stderr == *"restore.sh:   shop.orders"$'\t'"5001"$'\t'"5000"* ]]
@@ -335,17 +409,19 @@ put() {
 	db_exists r_counts
 }
 
-@test "restore.sh: a backup without .counts is counted itself, with a warning" {
+@test "restore.sh: a backup without .counts, named, is counted itself, with a warning; unnamed, it is not taken" {
 	backup --format custom
-	s3rm "$url.counts"
-	RESTORE_DB=r_uncounted run -0 --separate-stderr "$EX/restore.sh"
-	[[ $stderr == *"restore.sh: warning: no $url.counts: the backup was not proven by backup.sh; counting the backup itself"* ]]
+	s3rm "$(proof "$url" .counts)"
+	RESTORE_DB=r_uncounted run -1 --separate-stderr "$EX/restore.sh"
+	assert_equal "$stderr" "restore.sh: $BACKUP_PREFIX: no proven backup among 1 listed: 0 damaged, 1 unproven"
+	RESTORE_DB=r_uncounted run -0 --separate-stderr "$EX/restore.sh" "$url"
+	[[ $stderr == *"restore.sh: warning: no $(proof "$url" .counts): the backup was not proven by backup.sh; counting the backup itself"* ]]
 	[[ $stderr == *"restore.sh: counts match (as counted in the backup): 4 tables, 6500 rows"* ]]
 }
 
 @test "restore.sh: no backup there is exit 1; a name it cannot tell the format of, exit 2; a missing one, exit 1" {
 	run -1 --separate-stderr "$EX/restore.sh"
-	assert_equal "$stderr" "restore.sh: no backup under $BACKUP_PREFIX (keys matching \\.(sql\\.gz|dump)\$)"
+	assert_equal "$stderr" "restore.sh: $BACKUP_PREFIX: no proven backup among 0 listed: 0 damaged, 0 unproven"
 	run -2 --separate-stderr "$EX/restore.sh" backup.tar
 	assert_equal "$stderr" "restore.sh: ${BACKUP_PREFIX}backup.tar: cannot tell the format by the name: .sql.gz (plain) or .dump (custom)"
 	run -1 --separate-stderr "$EX/restore.sh" 2020-01-01_00-00-00.sql.gz
@@ -387,9 +463,8 @@ put() {
 
 @test "restore.sh: COUNT_TOLERANCE lets through differences within it, and only those" {
 	backup
-	s3get "$url.counts" | sed 's/^shop.orders\t5000$/shop.orders\t5010/' >"$T/counts"
-	s3rm "$url.counts"
-	put "${url#"$BACKUP_PREFIX"}.counts" <"$T/counts"
+	s3get "$(proof "$url" .counts)" | sed 's/^shop.orders\t5000$/shop.orders\t5010/' >"$T/counts"
+	put_proof "${url#"$BACKUP_PREFIX"}" .counts <"$T/counts"
 	COUNT_TOLERANCE=1% RESTORE_DB=r_tolerant run -0 --separate-stderr "$EX/restore.sh"
 	COUNT_TOLERANCE=0.1% RESTORE_DB=r_intolerant run -1 --separate-stderr "$EX/restore.sh"
 	[[ $stderr == *"restore.sh:   shop.orders"$'\t'"5010"$'\t'"5000"* ]]
@@ -410,36 +485,74 @@ put() {
 @test "validate.sh: a damaged backup fails, exit 1, the report shown even with -q, the scratch database gone" {
 	backup --format custom
 	s3get "$url" | head -c -100 | put 2099-01-01_00-00-00.dump
-	s3get "$url.counts" | put 2099-01-01_00-00-00.dump.counts
+	s3get "$(proof "$url" .counts)" | put_proof 2099-01-01_00-00-00.dump .counts
 	VALIDATE_DB=v_damaged run -1 --separate-stderr "$EX/validate.sh" -q
 	[[ $stderr == *"pg_restore: "* ]]
 	[[ $stderr == *"restore.sh: the restore failed (pg_restore -1 exited 1)"* ]]
+	[[ $stderr == *"restore.sh: marked ${BACKUP_PREFIX}2099-01-01_00-00-00.dump damaged"* ]]
 	[[ $stderr == *"validate.sh: FAILED: ${BACKUP_PREFIX}2099-01-01_00-00-00.dump did not pass the test restore (exit 1, after "* ]]
 	run ! db_exists v_damaged
+	# the next run takes the proven one before it
+	VALIDATE_DB=v_damaged run -0 --separate-stderr "$EX/validate.sh"
+	[[ $stderr == *"validate.sh: OK: $url restores in "* ]]
+}
+
+@test "validate.sh: a damaged newest backup (bad bytes stored over it) is marked damaged; health-check.sh goes CRITICAL naming it; restore.sh then restores the proven one before it" {
+	backup
+	local older=$url
+	sleep 1
+	backup
+	# the newest, overwritten with one byte changed in the middle of its gzip data
+	s3get "$url" >"$T/good.gz"
+	local size
+	size=$(stat -c %s "$T/good.gz")
+	{ head -c $((size / 2)) "$T/good.gz"; printf '\x5a'; tail -c +$((size / 2 + 2)) "$T/good.gz"; } >"$T/bad.gz"
+	s3put "$url" <"$T/bad.gz"
+	run -0 --separate-stderr "$EX/health-check.sh" --nagios
+	VALIDATE_DB=v_newest run -1 --separate-stderr "$EX/validate.sh" -q
+	[[ $stderr == *"gzcat-verify: "*"corrupted"* || $stderr == *"gzcat-verify: "*"invalid"* ]] || fail "stderr: $stderr"
+	[[ $stderr == *"restore.sh: marked $url damaged"* ]] || fail "stderr: $stderr"
+	run -0 s3get "$(proof "$url" .damaged)"
+	assert_output --regexp "Z restore.sh: the restore failed: gzcat-verify: "
+	# the prefix still lists the backups only
+	run -0 keys
+	assert_output "$older"$'\n'"$url"
+	run -2 --separate-stderr "$EX/health-check.sh" --nagios
+	assert_output --regexp "^BKAGE CRITICAL - newest proven $older is .*, $url, newer, was found damaged \|"
+	# --prometheus exits 0 once the metrics are written: they carry the status
+	run -0 --separate-stderr "$EX/health-check.sh" --prometheus "$T/bkpipe.prom"
+	run -0 grep -E '^bkpipe_backup_(newest_damaged|status) ' "$T/bkpipe.prom"
+	assert_output $'bkpipe_backup_newest_damaged 1\nbkpipe_backup_status 2'
+	RESTORE_DB=r_older run -0 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: backup: $older (plain, "* ]]
+	diff <(pgcount "$(on app)") <(pgcount "$(on r_older)")
+	VALIDATE_DB=v_newest run -0 --separate-stderr "$EX/validate.sh" -q
 }
 
 @test "validate.sh: counts that differ fail, exit 1; the scratch database is dropped all the same" {
 	backup
-	s3get "$url.counts" | sed 's/^shop.log\t200$/shop.log\t199/' >"$T/counts"
-	s3rm "$url.counts"
-	put "${url#"$BACKUP_PREFIX"}.counts" <"$T/counts"
+	s3get "$(proof "$url" .counts)" | sed 's/^shop.log\t200$/shop.log\t199/' >"$T/counts"
+	put_proof "${url#"$BACKUP_PREFIX"}" .counts <"$T/counts"
 	VALIDATE_DB=v_counts run -1 --separate-stderr "$EX/validate.sh" "$url"
 	[[ $stderr == *"restore.sh:   shop.log"$'\t'"199"$'\t'"200"* ]]
+	[[ $stderr == *"validate.sh: marked $url damaged"* ]]
 	[[ $stderr == *"validate.sh: FAILED: $url did not pass"* ]]
 	run ! db_exists v_counts
+	run -0 s3get "$(proof "$url" .damaged)"
+	assert_output --regexp "Z validate.sh: the test restore failed: the counts differ from the backup's"
 }
 
 @test "validate.sh: no backup at all is a failure, exit 1" {
 	run -1 --separate-stderr "$EX/validate.sh" -q
-	assert_equal "$stderr" "validate.sh: FAILED: no backup under $BACKUP_PREFIX (keys matching \\.(sql\\.gz|dump)\$)"
+	assert_equal "$stderr" "validate.sh: $BACKUP_PREFIX: no proven backup among 0 listed: 0 damaged, 0 unproven"$'\n'"validate.sh: FAILED: no backup to validate"
 }
 
 # --- health-check.sh ----------------------------------------------------------
 
-@test "health-check.sh --nagios: a fresh backup is OK, with perfdata; its .counts is not taken for a backup" {
+@test "health-check.sh --nagios: a fresh proven backup is OK, with perfdata" {
 	backup
 	run -0 --separate-stderr "$EX/health-check.sh" --nagios
-	assert_output --regexp "^BKAGE OK - newest $url is [0-9]+s old, .* 1 backup \| age=[0-9]+s;;93600 size=[0-9]+B count=1\$"
+	assert_output --regexp "^BKAGE OK - newest proven $url is [0-9]+s old, .* 1 proven backup \(0 damaged, 0 unproven\) \| age=[0-9]+s;;93600 size=[0-9]+B count=1 damaged=0 unproven=0\$"
 }
 
 @test "health-check.sh (cron): silent when OK; an old backup is CRITICAL, the report printed, exit 2" {
@@ -448,15 +561,18 @@ put() {
 	assert_output ""
 	assert_equal "$stderr" ""
 	s3get "$url" | put 2020-01-01_03-00-00.sql.gz
-	s3rm "$url"
+	s3get "$(proof "$url" .counts)" | put_proof 2020-01-01_03-00-00.sql.gz .counts
+	s3rm "$url" "$(proof "$url" .counts)"
 	BACKUP_NAME_TIME=%Y-%m-%d_%H-%M-%S run -2 --separate-stderr "$EX/health-check.sh"
-	assert_output --regexp "^BKAGE CRITICAL - newest ${BACKUP_PREFIX}2020-01-01_03-00-00.sql.gz is .* older than 26h"
+	assert_output --regexp "^BKAGE CRITICAL - newest proven ${BACKUP_PREFIX}2020-01-01_03-00-00.sql.gz is .* older than 26h"
 }
 
-@test "health-check.sh: no backup under the prefix is CRITICAL, never OK" {
-	printf 'not a backup' | put notes.txt
+@test "health-check.sh: no proven backup under the prefix is CRITICAL, never OK" {
 	run -2 --separate-stderr "$EX/health-check.sh" --nagios
 	assert_output --partial "BKAGE CRITICAL - no backups found"
+	printf 'not a backup' | put notes.txt
+	run -2 --separate-stderr "$EX/health-check.sh" --nagios
+	assert_output --partial "BKAGE CRITICAL - no proven backup among 1 listed: 0 damaged, 1 unproven"
 }
 
 @test "health-check.sh: a listing that fails is CRITICAL, and the first line says why" {
@@ -493,7 +609,7 @@ put() {
 	run -0 cat "$T/mail.args"
 	assert_output $'-s\nbackup CRITICAL: '"$BACKUP_PREFIX"$'\ndba@example.com'
 	run -0 cat "$T/mail.body"
-	assert_output --partial "BKAGE CRITICAL - newest $url"
+	assert_output --partial "BKAGE CRITICAL - newest proven $url"
 }
 
 # --- recover-table.sh ---------------------------------------------------------
@@ -605,45 +721,213 @@ put() {
 # --- retention.sh -------------------------------------------------------------
 
 # backups_dated DAYS_AGO...: small backups named as backup.sh names them, as
-# made DAYS_AGO days ago, each with its .counts.
+# made DAYS_AGO days ago, each with its .counts under .proofs/.
 backups_dated() {
 	local d name
 	for d in "$@"; do
 		name=$(date -u -d "$d days ago" +%Y-%m-%d_03-00-00).sql.gz
 		head -c 2000 /dev/urandom | put "$name"
-		printf 'shop.log\t1\n' | put "$name.counts"
+		printf 'shop.log\t1\n' | put_proof "$name" .counts
 	done
 }
 
-@test "retention.sh: a dry run by default: the expired backups and their .counts listed, nothing deleted" {
-	backups_dated 45 40 35 20 1
-	printf 'x' | put notes.txt
-	export BACKUP_NAME_TIME=%Y-%m-%d_%H-%M-%S RETENTION_KEEP=2
-	before=$(keys)
-	run -0 --separate-stderr "$EX/retention.sh"
-	old=$(date -u -d '45 days ago' +%Y-%m-%d)_03-00-00.sql.gz
-	assert_line --index 0 "$BACKUP_PREFIX$old"
-	assert_line --index 1 "$BACKUP_PREFIX$old.counts"
-	assert_equal "${#lines[@]}" 6
-	[[ $stderr == *"retention.sh: dry run: would delete 3 of the 5 backups under $BACKUP_PREFIX (6 objects"* ]]
-	assert_equal "$(keys)" "$before"
+# dated DAYS_AGO: the URL backups_dated gives a backup of DAYS_AGO days ago.
+dated() {
+	echo "$BACKUP_PREFIX$(date -u -d "$1 days ago" +%Y-%m-%d_03-00-00).sql.gz"
 }
 
-@test "retention.sh --delete: deletes them with their .counts; the newest RETENTION_KEEP stay whatever their age" {
+@test "retention.sh: a dry run by default: the expired backups and their proofs listed, nothing deleted" {
+	backups_dated 45 40 35 20 1
+	export BACKUP_NAME_TIME=%Y-%m-%d_%H-%M-%S RETENTION_KEEP=2
+	before=$(keys; proof_keys)
+	run -0 --separate-stderr "$EX/retention.sh"
+	assert_line --index 0 "$(dated 45)"
+	assert_line --index 1 "$(proof "$(dated 45)" .counts)"
+	assert_equal "${#lines[@]}" 6
+	[[ $stderr == *"retention.sh: dry run: would delete 3 of the 5 backups under $BACKUP_PREFIX (6 objects"* ]]
+	assert_equal "$(keys; proof_keys)" "$before"
+}
+
+@test "retention.sh --delete: deletes them with their proofs; the newest RETENTION_KEEP proven stay whatever their age" {
 	backups_dated 50 45 40 35
 	export BACKUP_NAME_TIME=%Y-%m-%d_%H-%M-%S RETENTION_KEEP=2
 	run -0 --separate-stderr "$EX/retention.sh" --delete
 	assert_equal "${#lines[@]}" 4
 	[[ $stderr == *"retention.sh: deleted 2 of the 4 backups"* ]]
 	run -0 keys
-	assert_output "$(printf '%s\n' "$BACKUP_PREFIX$(date -u -d '40 days ago' +%Y-%m-%d)_03-00-00.sql.gz"{,.counts} \
-		"$BACKUP_PREFIX$(date -u -d '35 days ago' +%Y-%m-%d)_03-00-00.sql.gz"{,.counts})"
+	assert_output "$(dated 40)"$'\n'"$(dated 35)"
+	run -0 proof_keys
+	assert_output "$(proof "$(dated 40)" .counts)"$'\n'"$(proof "$(dated 35)" .counts)"
 	run -0 --separate-stderr "$EX/retention.sh" --delete
 	assert_output ""
 	[[ $stderr == *"nothing to delete"* ]]
 }
 
+@test "retention.sh: RETENTION_KEEP counts proven backups only: an unproven newest is kept, a damaged one goes with its proofs" {
+	backups_dated 50 45 40 35 30
+	# 30 days ago: found damaged; 1 day ago: no counts (in progress)
+	printf 'damaged\n' | s3put "$(proof "$(dated 30)" .damaged)"
+	head -c 2000 /dev/urandom | s3put "$(dated 1)"
+	export BACKUP_NAME_TIME=%Y-%m-%d_%H-%M-%S RETENTION_KEEP=2 RETENTION=10d
+	run -0 --separate-stderr "$EX/retention.sh" --delete
+	# kept: 40 and 35 (the newest 2 proven), 1 (unproven, newer than them)
+	run -0 keys
+	assert_output "$(dated 40)"$'\n'"$(dated 35)"$'\n'"$(dated 1)"
+	run -0 proof_keys
+	assert_output "$(proof "$(dated 40)" .counts)"$'\n'"$(proof "$(dated 35)" .counts)"
+}
+
+@test "retention: the examples of bkage(1), on backup.sh's layout, keep the newest proven backup and delete proofs with their backups" {
+	local bucket=bkpipe-ret-$BATS_TEST_NUMBER cmds cmd n=0 b1 b2 b3 b4 in_progress
+	# each example runs on a bucket of its own, as s3://backups/, with its backups under db/
+	cmds=$(sed -n '/^# EXAMPLES/,/^# SEE ALSO/p' "$TESTS_DIR/../man/bkage.1.scd" | grep -E '^	.*bkage .*--expired' |
+		sed 's/^	//; s/\\\*/*/g')
+	[ -n "$cmds" ] || fail "no retention examples in bkage(1)"
+	while IFS= read -r cmd; do
+		s3_bucket "$bucket"
+		export BACKUP_PREFIX=s3://$bucket/db/
+		# four backups by backup.sh; the second found damaged since; and a fifth in progress
+		backup; b1=$url; sleep 1
+		backup; b2=$url; sleep 1
+		backup; b3=$url; sleep 1
+		backup; b4=$url
+		printf 'damaged\n' | s3put "$(proof "$b2" .damaged)"
+		s3get "$b4" | put 2099-01-01_00-00-00.sql.gz
+		in_progress=${BACKUP_PREFIX}2099-01-01_00-00-00.sql.gz
+		# as run a year on (--now), in a directory of its own, with the bucket's name
+		mkdir -p "$T/run$n"
+		(cd "$T/run$n" && bash -c "set -o pipefail; $(sed "s|s3://backups/|s3://$bucket/|g; s|bkage |bkage --now $(date -u -d '400 days' +%Y-%m-%dT%H:%M:%SZ) |" <<<"$cmd")") ||
+			fail "$cmd: exit $?"
+		if [[ $cmd == *"s3rm -n"* ]]; then
+			# a dry run deletes nothing
+			assert_equal "$(keys | wc -l)" 5
+		else
+			run -0 keys
+			[[ $output == *"$b4"* ]] || fail "$cmd deleted the newest proven backup $b4"
+			[[ $output == *"$in_progress"* ]] || fail "$cmd deleted the backup in progress"
+			[[ $output != *"$b2"* ]] || fail "$cmd kept the damaged backup"
+			run -0 proof_keys
+			[[ $output == *"$(proof "$b4" .counts)"* ]] || fail "$cmd deleted the counts of the newest proven backup"
+			[[ $output != *"$b2"* ]] || fail "$cmd kept the proofs of the damaged backup: $output"
+			# every proof left is of a backup left
+			local p
+			for p in $output; do
+				p=${p/\/.proofs\//\/}
+				p=${p%.counts}
+				p=${p%.damaged}
+				keys | grep -qxF "$p" || fail "$cmd left the proof of a deleted backup: $p"
+			done
+		fi
+		: "$b1" "$b3"
+		n=$((n + 1))
+	done <<<"$cmds"
+	((n >= 3)) || fail "only $n retention examples"
+}
+
 @test "retention.sh: a listing that fails deletes nothing: exit 1" {
 	BACKUP_PREFIX=s3://bkpipe-no-such-bucket/db/ run -1 --separate-stderr "$EX/retention.sh" --delete
 	[[ $stderr == *"retention.sh: could not list s3://bkpipe-no-such-bucket/db/; nothing was deleted"* ]]
+}
+
+# --- docs/runbook.md ------------------------------------------------------------
+
+# runbook_block REGEX: the first ```sh block of docs/runbook.md after the
+# first line matching REGEX.
+runbook_block() {
+	awk -v re="$1" '$0 ~ re { found = 1; next }
+		found && /^```/ { if (open) exit; open = 1; next }
+		open { print }' "$TESTS_DIR/../docs/runbook.md"
+}
+
+@test "runbook, Upgrading from 0.1: the block moves each KEY.counts under .proofs/, and the backups are proven again" {
+	local bucket=bkpipe-up-$BATS_TEST_NUMBER block b1 b2 u
+	block=$(runbook_block '^## Upgrading from 0.1')
+	[[ $block == *'s3put --expect-size'* ]] || fail "no upgrade block found"
+	shellcheck -s bash - <<<"$block"
+	s3_bucket "$bucket"
+	export BACKUP_PREFIX=s3://$bucket/db/
+	# two backups in 0.1's layout: the counts beside them
+	backup; b1=$url; sleep 1
+	backup; b2=$url
+	for u in "$b1" "$b2"; do
+		s3get "$(proof "$u" .counts)" | s3put "$u.counts"
+		s3rm "$(proof "$u" .counts)"
+	done
+	run -0 keys
+	assert_output "$b1"$'\n'"$b1.counts"$'\n'"$b2"$'\n'"$b2.counts"
+	# as a new version's health check sees it: no proven backup
+	run -2 --separate-stderr "$EX/health-check.sh" --nagios
+	assert_output --partial "no proven backup"
+	mkdir "$T/run" && cd "$T/run"
+	run -0 bash -c "${block//s3:\/\/backups\//s3://$bucket/}"
+	assert_output "0 .counts left beside the backups"
+	run -0 keys
+	assert_output "$b1"$'\n'"$b2"
+	run -0 proof_keys
+	assert_output "$(proof "$b1" .counts)"$'\n'"$(proof "$b2" .counts)"
+	run -0 --separate-stderr "$EX/health-check.sh" --nagios
+	assert_output --partial "BKAGE OK - newest proven $b2"
+	# run again: nothing left to move, nothing lost
+	run -0 bash -c "${block//s3:\/\/backups\//s3://$bucket/}"
+	assert_output "0 .counts left beside the backups"
+	run -0 proof_keys
+	assert_output "$(proof "$b1" .counts)"$'\n'"$(proof "$b2" .counts)"
+}
+
+@test "runbook, scenario 4: the DR copy copies the proven backups with their counts, nothing damaged or unproven, and again only what is missing" {
+	local bucket=bkpipe-src-$BATS_TEST_NUMBER dr=bkpipe-dr-$BATS_TEST_NUMBER block b1 b2 b3 script
+	block=$(runbook_block '^The copy streams like everything else')
+	[[ $block == *'--expect-size'* && $block == *'--if-none-match'* && $block == *'unset AWS_ENDPOINT_URL'* ]] ||
+		fail "the DR copy block does not use --expect-size, --if-none-match and unset AWS_ENDPOINT_URL"
+	shellcheck -s bash - <<<"$block"
+	s3_bucket "$dr"
+	s3_bucket "$bucket"
+	export BACKUP_PREFIX=s3://$bucket/db/
+	backup; b1=$url; sleep 1
+	backup; b2=$url; sleep 1
+	backup; b3=$url
+	printf 'damaged\n' | s3put "$(proof "$b2" .damaged)"
+	s3get "$b3" | put 2099-01-01_00-00-00.sql.gz
+	# the primary store in [default], the copy in [profile dr], and no
+	# endpoint in the variables: the block unsets them
+	cat >"$T/config" <<-EOF
+		[default]
+		region = us-east-1
+		endpoint_url = $S3_ENDPOINT
+
+		[profile dr]
+		region = us-east-1
+		endpoint_url = $S3_ENDPOINT
+	EOF
+	cat >"$T/credentials" <<-EOF
+		[default]
+		aws_access_key_id = $AWS_ACCESS_KEY_ID
+		aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
+
+		[dr]
+		aws_access_key_id = $AWS_ACCESS_KEY_ID
+		aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
+	EOF
+	script="BACKUPS=s3://$bucket/db/; PROOFS=s3://$bucket/.proofs/db/
+${block//s3:\/\/backups-dr\//s3://$dr/}"
+	mkdir "$T/run" && cd "$T/run"
+	AWS_CONFIG_FILE=$T/config AWS_SHARED_CREDENTIALS_FILE=$T/credentials run -0 --separate-stderr bash -c "$script"
+	assert_output "the copy holds every proven backup, with its counts"
+	local k1=${b1#"$BACKUP_PREFIX"} k3=${b3#"$BACKUP_PREFIX"}
+	run -0 s3ls -1 "s3://$dr/db/"
+	assert_output "s3://$dr/db/$k1"$'\n'"s3://$dr/db/$k3"
+	run -0 s3ls -1 "s3://$dr/.proofs/db/"
+	assert_output "s3://$dr/.proofs/db/$k1.counts"$'\n'"s3://$dr/.proofs/db/$k3.counts"
+	assert_equal "$(s3get "s3://$dr/db/$k3" | sha256sum)" "$(s3get "$b3" | sha256sum)"
+	# again: nothing is copied twice (--if-none-match would refuse it), and a
+	# proof the copy lost is copied again
+	s3rm "s3://$dr/.proofs/db/$k1.counts"
+	AWS_CONFIG_FILE=$T/config AWS_SHARED_CREDENTIALS_FILE=$T/credentials run -0 --separate-stderr bash -c "$script"
+	assert_output "the copy holds every proven backup, with its counts"
+	assert_equal "$stderr" ""
+	run -0 s3ls -1 "s3://$dr/.proofs/db/"
+	assert_output "s3://$dr/.proofs/db/$k1.counts"$'\n'"s3://$dr/.proofs/db/$k3.counts"
+	# the copy is proven as the primary is: restore.sh takes the newest
+	BACKUP_PREFIX=s3://$dr/db/ RESTORE_DB=r_dr run -0 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: backup: s3://$dr/db/$k3 (plain, "* ]]
 }

@@ -93,22 +93,78 @@ backup_prefix() {
 	printf '%s\n' "$prefix"
 }
 
-# backup_url PREFIX MATCH BACKUP: the URL of BACKUP (an s3:// URL, or a name
-# under PREFIX); with BACKUP empty, of the newest backup under PREFIX, the
-# last key matching the extended regular expression MATCH (key order is time
-# order for backup.sh's dated names), or nothing when none does. Dies when
-# the listing fails (in $(...), which set -e then carries out).
+# proof_url URL SUFFIX: where the proof SUFFIX (.counts, .damaged) of the
+# backup at URL (s3://B/KEY) is kept: s3://B/.proofs/KEY followed by SUFFIX,
+# where a listing of the backups never picks it up. For a prefix and an
+# empty SUFFIX: the prefix the proofs of its backups are listed under. The
+# one place the runbooks spell the layout out (bkage's is proofs_url()).
+proof_url() {
+	local rest=${1#s3://}
+	printf 's3://%s/.proofs/%s%s\n' "${rest%%/*}" "${rest#*/}" "$2"
+}
+
+# backup_listings PREFIX DIR: the listing of the backups under PREFIX in
+# DIR/listing, and of their proofs in DIR/proofs, each whole: dies when
+# either fails (a part of the proofs would leave proven backups unproven).
+backup_listings() {
+	local proofs
+	proofs=$(proof_url "$1" '')
+	s3ls "$1" >"$2/listing" || die "$?" "could not list $1"
+	s3ls "$proofs" >"$2/proofs" || die "$?" "could not list the proofs of the backups, $proofs"
+}
+
+# backup_url PREFIX BACKUP DIR: the URL of BACKUP (an s3:// URL, or a name
+# under PREFIX); with BACKUP empty, of the newest proven backup under PREFIX
+# (bkage --latest --proofs, the listings kept in DIR). Dies when a listing
+# fails, or with status 1 when no backup is proven (in $(...), which set -e
+# then carries out).
 backup_url() {
-	local prefix=$1 match=$2 backup=$3 listing line
+	local prefix=$1 backup=$2 dir=$3 line st=0
 	if [[ -z $backup ]]; then
-		listing=$(s3ls "$prefix") || die "$?" "could not list $prefix"
-		line=$(grep -E -- "$match" <<<"$listing" | tail -n 1) || true
-		[[ -z $line ]] || printf '%s\n' "${line##*$'\t'}"
+		backup_listings "$prefix" "$dir"
+		line=$(bkage --latest --proofs "$dir/proofs" "$dir/listing" 2>"$dir/latest.err") || st=$?
+		if ((st == 1)); then
+			die 1 "$prefix: $(sed 's/^bkage: //' "$dir/latest.err")"
+		elif ((st)); then
+			cat "$dir/latest.err" >&2
+			die 2 "bkage could not read the listings of $prefix (exit $st)"
+		fi
+		printf '%s\n' "${line##*$'\t'}"
 	elif [[ $backup == s3://* ]]; then
 		printf '%s\n' "$backup"
 	else
 		printf '%s\n' "$prefix$backup"
 	fi
+}
+
+# mark_damaged URL WHAT: writes the proof .damaged of the backup at URL, a
+# line with the UTC time, this runbook and WHAT failed, so that the next
+# restore, test restore, copy and health check set it aside.
+mark_damaged() {
+	local proof
+	proof=$(proof_url "$1" .damaged)
+	if printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$prog" "$2" | s3put "$proof" >/dev/null; then
+		note "marked $1 damaged ($proof): the next run takes the newest proven backup before it"
+	else
+		warn "could not mark $1 damaged at $proof: set it aside by hand"
+	fi
+}
+
+# backup_is_damaged ERRORS STAGES STATUS...: whether a failed read of a
+# backup (STAGES and their STATUS..., as for pipe_failed; ERRORS the file
+# of its standard error) found the backup itself damaged: s3get read it
+# whole, and gzcat-verify failed (exit 1), or a later stage reported a
+# dump cut short. Not when the database or the network failed.
+backup_is_damaged() {
+	local errors=$1 i
+	local -a stages_
+	IFS="|" read -ra stages_ <<<"$2"
+	shift 2
+	[[ ${stages_[0]} == s3get && $1 == 0 ]] || return 1
+	for ((i = 2; i <= $#; i++)); do
+		[[ ${stages_[i - 1]} == gzcat-verify && ${!i} == 1 ]] && return 0
+	done
+	grep -qE '(input is truncated|the dump is truncated|could not uncompress data|could not read from input file: end of file|unexpected end of file)' "$errors"
 }
 
 # backup_format URL: plain for a .sql.gz, custom for a .dump; dies (2) for
@@ -124,18 +180,31 @@ backup_format() {
 # backup_sql WHAT URL FORMAT NAME CMD...: pipes the backup at URL as SQL into
 # CMD...: s3get | gzcat-verify | CMD (plain) or s3get | pg_restore -f - | CMD
 # (custom). When that fails, says which stages did (pipe_failed: "WHAT failed",
-# CMD named NAME) and returns the status to exit with.
+# CMD named NAME), marks the backup damaged when it was (backup_is_damaged),
+# and returns the status to exit with. Standard error is kept in
+# $BACKUP_ERRORS (a file) when set, to tell.
 backup_sql() {
-	local what=$1 url=$2 format=$3 name=$4 stages st=()
+	local what=$1 url=$2 format=$3 name=$4 stages st=() status errors=${BACKUP_ERRORS:-/dev/null}
 	shift 4
 	if [[ $format == plain ]]; then
 		stages="s3get|gzcat-verify|$name"
-		s3get "$url" | gzcat-verify | "$@" || st=("${PIPESTATUS[@]}")
+		{ s3get "$url" | gzcat-verify | "$@" || st=("${PIPESTATUS[@]}"); } 2> >(tee "$errors" >&2)
 	else
 		stages="s3get|pg_restore -f -|$name"
-		s3get "$url" | pg_restore -f - | "$@" || st=("${PIPESTATUS[@]}")
+		{ s3get "$url" | pg_restore -f - | "$@" || st=("${PIPESTATUS[@]}"); } 2> >(tee "$errors" >&2)
 	fi
+	wait "$!" 2>/dev/null || true
 	if ((${#st[@]})); then
-		return "$(pipe_failed "$what" "$stages" "${st[@]}")"
+		status=$(pipe_failed "$what" "$stages" "${st[@]}")
+		if [[ -n ${BACKUP_ERRORS:-} ]] && backup_is_damaged "$errors" "$stages" "${st[@]}"; then
+			mark_damaged "$url" "$what failed: $(damage_of "$errors")"
+		fi
+		return "$status"
 	fi
+}
+
+# damage_of ERRORS: the first message of ERRORS that says how a backup is
+# damaged, for its .damaged note.
+damage_of() {
+	grep -m 1 -E 'corrupted|truncated|could not|unexpected end' "$1" || echo 'damaged'
 }

@@ -221,5 +221,52 @@ main(void)
 		}
 		ok(1, "200 random sets: the newest is never selected");
 	}
+	{
+		/* Not proven: never kept; damaged, selected once old; unproven,
+		 * only when older than the newest proven of its group. */
+		struct retain_rule keep1 = { RETAIN_NEWEST, 1 };
+		struct retain *r = retain_new(&keep1, 1, NOW - DAY, FAR);
+
+		retain_add(r, 0, NOW - 5 * DAY, "proven-old", "proven-old");
+		retain_add(r, 0, NOW - 3 * DAY, "proven-new", "proven-new");
+		retain_add_unproven(r, 0, NOW - 4 * DAY, "unproven-older", "unproven-older", false);
+		retain_add_unproven(r, 0, NOW - 2 * DAY, "unproven-newer", "unproven-newer", false);
+		retain_add_unproven(r, 0, NOW - 2 * DAY, "damaged-newer", "damaged-newer", true);
+		retain_add_unproven(r, 0, NOW - 3600, "damaged-young", "damaged-young", true);
+		retain_add_unproven(r, 1, NOW - 9 * DAY, "unproven-alone", "unproven-alone", false);
+		collect(r, &twice);
+		retain_free(r);
+		ok(nemitted == 3 && emitted_has("proven-old") && emitted_has("unproven-older") &&
+		    emitted_has("damaged-newer"),
+		    "selected: the older proven, the unproven older than the newest proven, the old damaged");
+		ok(!emitted_has("proven-new") && !emitted_has("unproven-newer") &&
+		    !emitted_has("damaged-young") && !emitted_has("unproven-alone"),
+		    "never: the newest proven, an unproven newer than it, one younger than the cutoff, "
+		    "an unproven of a group with no proven backup");
+	}
+	{
+		/* Ties: an unproven backup of the newest proven's time is newer
+		 * when its name comes later, older when it comes first. */
+		struct retain_rule keep1 = { RETAIN_NEWEST, 1 };
+		struct retain *r = retain_new(&keep1, 1, FAR, FAR);
+
+		retain_add(r, 0, NOW - DAY, "m", "m");
+		retain_add_unproven(r, 0, NOW - DAY, "a", "a", false);
+		retain_add_unproven(r, 0, NOW - DAY, "z", "z", false);
+		collect(r, &twice);
+		retain_free(r);
+		ok(nemitted == 1 && emitted_has("a"), "a tie of times goes by name, as for the newest");
+	}
+	{
+		/* Nothing proven at all: the damaged go, the unproven stay. */
+		struct retain_rule keep1 = { RETAIN_NEWEST, 1 };
+		struct retain *r = retain_new(&keep1, 1, FAR, FAR);
+
+		retain_add_unproven(r, 0, NOW - DAY, "damaged", "damaged", true);
+		retain_add_unproven(r, 0, NOW - 2 * DAY, "unproven", "unproven", false);
+		is_int(collect(r, &twice), 0, "nothing kept: printed all the same");
+		retain_free(r);
+		ok(nemitted == 1 && emitted_has("damaged"), "no proven backup: the damaged one only");
+	}
 	return tap_done();
 }
