@@ -51,7 +51,7 @@ Environment (defaults in brackets):
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL,
   AWS_PROFILE, ...  the S3 credentials and endpoint, as s3ls(1) describes
                    (AWS_ENDPOINT_URL for MinIO, Ceph, Cloudflare R2)
-  PATH             must reach pg_dump, pg_restore, gzip, pgcount, s3put,
+  PATH             must reach pg_dump, pg_restore, psql, gzip, pgcount, s3put,
                    s3get, gzcat-verify, s3ls and s3rm
 
 Exit status:
@@ -99,7 +99,7 @@ conn=()
 if [[ -n ${DATABASE_URL:-} ]]; then
 	conn=("$DATABASE_URL")
 fi
-need pg_dump pg_restore gzip pgcount s3put s3get gzcat-verify s3ls s3rm numfmt
+need pg_dump pg_restore psql gzip pgcount s3put s3get gzcat-verify s3ls s3rm numfmt
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/backup.XXXXXX")
 url=''      # the object, once s3put has stored it (and until it is proven)
@@ -124,7 +124,10 @@ t_all=$EPOCHREALTIME
 t=$EPOCHREALTIME
 pgcount "${conn[@]}" >"$tmp/db.counts" || die "$?" "could not count the rows of the database (pgcount)"
 read -r tables rows < <(awk -F'\t' '{ r += $2 } END { print NR, r + 0 }' "$tmp/db.counts")
-say "database: $tables tables, $rows rows ($(elapsed "$t"))"
+# Its size, so that s3put chooses parts large enough (the dump is smaller).
+dbsize=$(psql -XAtqc 'SELECT pg_database_size(current_database())' "${conn[@]}") ||
+	die "$?" "could not read the size of the database (psql)"
+say "database: $tables tables, $rows rows, $(human "$dbsize") ($(elapsed "$t"))"
 
 # 2. The dump, streamed into the bucket. --if-none-match: never over a backup.
 t=$EPOCHREALTIME
@@ -133,11 +136,11 @@ key_url=$prefix$(date -u +%Y-%m-%d_%H-%M-%S)$suffix
 say "dumping to $key_url"
 if [[ $format == plain ]]; then
 	stages='pg_dump|gzip|s3put'
-	pg_dump "${dump_opts[@]}" "${conn[@]}" | gzip -"$level" | s3put --if-none-match "$key_url" ||
+	pg_dump "${dump_opts[@]}" "${conn[@]}" | gzip -"$level" | s3put --if-none-match --size-hint "$dbsize" "$key_url" ||
 		st=("${PIPESTATUS[@]}")
 else
 	stages='pg_dump -Fc|s3put'
-	pg_dump -Fc "${dump_opts[@]}" "${conn[@]}" | s3put --if-none-match "$key_url" ||
+	pg_dump -Fc "${dump_opts[@]}" "${conn[@]}" | s3put --if-none-match --size-hint "$dbsize" "$key_url" ||
 		st=("${PIPESTATUS[@]}")
 fi
 if ((${#st[@]})); then
