@@ -12,7 +12,12 @@
 
 #define DIR ".proofs/"
 
-const char *const proofs_suffixes[] = { ".counts", ".damaged", NULL };
+/*
+ * What lives beside a backup's proof: its counts, a damage note, and what a
+ * restore needs to recreate the database as it was (roles, settings).
+ */
+const char *const proofs_suffixes[] = { ".counts", ".damaged", ".roles.sql", ".database.sql",
+    NULL };
 
 struct proof {
 	char *url, *line;
@@ -102,7 +107,8 @@ proofs_add(struct proofs *p, const char *url, const char *line, const char **why
 		known = strlen(rest) > slen && strcmp(url + len - slen, *s) == 0;
 	}
 	if (!known) {
-		*why = "not a proof: not a backup's key followed by .counts or .damaged";
+		*why = "not a proof: not a backup's key followed by .counts, .damaged, "
+		    ".roles.sql or .database.sql";
 		return -1;
 	}
 	if (p->n == p->cap) {

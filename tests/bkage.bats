@@ -1025,7 +1025,7 @@ proofs_of() {
 	proofs_of .txt <"$IN" >"$T/proofs"
 	run -3 --separate-stderr bkage --now "$NOW" --expired 0 --keep 1 --proofs "$T/proofs" <"$IN"
 	assert_output ""
-	[[ $stderr == *"$T/proofs line 1: s3://b/.proofs/db/2026-01-22_03-00-00.sql.gz.txt: not a proof: not a backup's key followed by .counts or .damaged" ]] ||
+	[[ $stderr == *"$T/proofs line 1: s3://b/.proofs/db/2026-01-22_03-00-00.sql.gz.txt: not a proof: not a backup's key followed by .counts, .damaged, .roles.sql or .database.sql" ]] ||
 		fail "stderr: $stderr"
 	# an aws s3 ls line, a local path, an unreadable line
 	printf '2026-01-20 03:00:15   52428800 .proofs/db/x.sql.gz.counts\n' >"$T/proofs"

@@ -220,7 +220,7 @@ put() {
 	PATH="$T/bin:$PATH" backup
 	first=$(s3get "$url" | sha256sum)
 	PATH="$T/bin:$PATH" run -1 --separate-stderr "$EX/backup.sh"
-	[[ $stderr == *"s3put: $url: PreconditionFailed"* ]]
+	[[ $stderr == *"s3put: $url: the object exists (--if-none-match): nothing was sent"* ]]
 	[[ $stderr == *"backup.sh: the backup failed (s3put exited 1)"* ]]
 	[[ $stderr != *deleted* ]]
 	run -0 keys

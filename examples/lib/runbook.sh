@@ -53,14 +53,30 @@ human() { numfmt --to=iec-i --suffix=B --format='%.1f' "$1" 2>/dev/null || echo 
 # with: the highest of 1 (data or server said no), 2 (usage) and 3
 # (network); a stage killed by SIGPIPE because a later one stopped is
 # not a cause.
+# later_failed I STATUS...: whether a stage after the I-th (from 1) failed
+# other than by SIGPIPE.
+later_failed() {
+	local j
+	local -a st_=("${@:2}")
+	for ((j = $1; j < ${#st_[@]}; j++)); do
+		((st_[j] != 0 && st_[j] != 141)) && return 0
+	done
+	return 1
+}
+
 pipe_failed() {
 	local what=$1 i st worst=1 failed=()
 	local -a stages_
 	IFS="|" read -ra stages_ <<<"$2"
 	shift 2
+	local -a all=("$@")
 	for ((i = 1; i <= $#; i++)); do
 		st=${!i}
 		((st == 0)) && continue
+		# Killed by SIGPIPE (141) because a later stage stopped reading.
+		if ((st == 141)) && later_failed "$i" "${all[@]}"; then
+			continue
+		fi
 		failed+=("${stages_[i - 1]} exited $st")
 		if ((st <= 3 && st > worst)); then
 			worst=$st
