@@ -51,7 +51,7 @@ S3_SECRET_KEY=bkpipe-test-secret-key-0000000000000000000
 S3_OTHER_ACCESS_KEY=BKPIPETESTACCESSKEY1
 S3_OTHER_SECRET_KEY=bkpipe-test-secret-key-1111111111111111111
 # The OSD keeps objects in memory, up to this many bytes.
-S3_MEMSTORE_BYTES=${S3_MEMSTORE_BYTES:-1073741824}
+S3_MEMSTORE_BYTES=${S3_MEMSTORE_BYTES:-2147483648}
 
 # The daemons, as "pid-file-name:process-name", in the order they are stopped.
 _S3_DAEMONS=(client.rgw.a:radosgw osd.0:ceph-osd mon.a:ceph-mon)
