@@ -52,6 +52,9 @@ static const char *const helptext[] = {
 "  -O, --no-owner            skip ownership (ALTER ... OWNER TO, SET SESSION AUTHORIZATION)",
 "  -x, --no-privileges       skip GRANT and REVOKE",
 "  -c, --clean               drop each object (IF EXISTS, CASCADE) before creating it",
+"      --fk-not-valid        add foreign keys NOT VALID, then validate each: one",
+"                            whose rows lost their parents stays NOT VALID, with",
+"                            a warning that counts them (the table is kept)",
 "",
 "  -h, --help                show this help and exit",
 "  -V, --version             show the version and exit",
@@ -125,7 +128,7 @@ main(int argc, char *argv[])
 {
 	enum {
 		O_CONT = 256, O_EMIT, O_PROGRESS, O_SECTION, O_WITH_INDEXES, O_INTO, O_TRUNCATE,
-		O_DISABLE_TRIGGERS, O_ALLOW_EMPTY,
+		O_DISABLE_TRIGGERS, O_ALLOW_EMPTY, O_FK_NOT_VALID,
 	};
 	static const struct option longopts[] = {
 		{ "file", required_argument, NULL, 'f' },
@@ -150,6 +153,7 @@ main(int argc, char *argv[])
 		{ "no-owner", no_argument, NULL, 'O' },
 		{ "no-privileges", no_argument, NULL, 'x' },
 		{ "clean", no_argument, NULL, 'c' },
+		{ "fk-not-valid", no_argument, NULL, O_FK_NOT_VALID },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -191,6 +195,7 @@ main(int argc, char *argv[])
 				die(EXIT_USAGE, "--section %s: not pre-data, data or post-data", optarg);
 			break;
 		case O_WITH_INDEXES: o.sel.with_indexes = true; break;
+		case O_FK_NOT_VALID: o.fk_not_valid = true; break;
 		case O_INTO:
 			if (o.has_into)
 				die(EXIT_USAGE, "--into may be given once");
@@ -285,6 +290,13 @@ main(int argc, char *argv[])
 		restore_end(&r, interrupted);
 	} else if (r.feed && feed_errors(r.feed) > 0 && o.cont) {
 		warn("%lu statement%s failed", feed_errors(r.feed), feed_errors(r.feed) == 1 ? "" : "s");
+	}
+	if (r.status == EXIT_OK && !interrupted && r.nfks && !(o.cont && feed_errors(r.feed) > 0)) {
+		unsigned long left = restore_validate_fks(&r);
+
+		if (left)
+			warn("%lu foreign key%s left NOT VALID: the rows named above reference rows "
+			    "that are gone", left, left == 1 ? "" : "s");
 	}
 	if (o.verbose)
 		restore_summary(&r);

@@ -162,6 +162,45 @@ rewrite(struct restore *r, const struct sql_item *it, const struct sql_toc *toc,
 }
 
 /*
+ * --fk-not-valid: a foreign key's ALTER TABLE ... ADD CONSTRAINT with NOT
+ * VALID at its end (unless it says so already), so that rows whose parent
+ * is gone since the backup do not refuse the table; the table and the
+ * constraint are kept for restore_validate_fks. A malloc'd statement.
+ */
+static char *
+not_valid(struct restore *r, const char *body, size_t len, const struct sql_stmt *st,
+    const struct sql_toc *toc, size_t *outlen)
+{
+	struct strbuf out = { 0 }, fk = { 0 };
+	size_t n = len;
+	char **v;
+	int rc;
+
+	while (n > 0 && (body[n - 1] == ';' || body[n - 1] == ' ' || body[n - 1] == '\n' ||
+	    body[n - 1] == '\t' || body[n - 1] == '\r'))
+		n--;
+	rc = strbuf_add(&out, body, n);
+	if (!(n >= 10 && strncasecmp(body + n - 10, " NOT VALID", 10) == 0) &&
+	    !(n >= 10 && strncasecmp(body + n - 10, "\nNOT VALID", 10) == 0))
+		rc |= strbuf_add(&out, " NOT VALID", 10);
+	rc |= strbuf_add(&out, ";", 1);
+	if (r->o->has_into && is_src(r, &st->rel, toc)) {
+		into_name(r, &st->rel, &fk);
+		rc |= strbuf_add(&fk, "\t", 1);
+		into_obj(r, st->obj.name, &fk);
+	} else {
+		rc |= sql_quote_qualified(&fk, st->rel.schema[0] ? st->rel.schema : toc->schema,
+		    st->rel.name) | strbuf_add(&fk, "\t", 1) | sql_quote_ident(&fk, st->obj.name);
+	}
+	if (rc != 0 || (v = realloc(r->fks, (r->nfks + 1) * sizeof(*v))) == NULL)
+		oom();
+	r->fks = v;
+	r->fks[r->nfks++] = fk.p;
+	*outlen = out.len;
+	return out.p;
+}
+
+/*
  * The server's standard_conforming_strings and client_encoding, as it
  * reports them, for the reader and the feed: the rest of the input is read
  * as the server will read it. -1 for an encoding that cannot be read.
@@ -744,6 +783,14 @@ statement(struct restore *r, const struct sql_item *it, bool *skip)
 	if (!r->entry_began && entry_begin(r, it, &st) != 0)
 		return -1;
 	text = rewrite(r, it, toc, &st, &len);
+	if (r->o->fk_not_valid && toc && strcmp(toc->type, "FK CONSTRAINT") == 0 &&
+	    st.kind == STMT_ALTER_TABLE && st.has_obj) {
+		char *nv = not_valid(r, text ? text : it->body, text ? len : it->body_len, &st, toc,
+		    &len);
+
+		free(text);
+		text = nv;
+	}
 	if (r->out) {
 		emit(r, it->text, (size_t)(it->body - it->text));
 		emit(r, text ? text : it->body, text ? len : it->body_len);
@@ -806,6 +853,11 @@ restore_free(struct restore *r)
 	held_drop(r);
 	strbuf_free(&r->target);
 	free(r->seqs);
+	for (size_t i = 0; i < r->nfks; i++)
+		free(r->fks[i]);
+	free(r->fks);
+	r->fks = NULL;
+	r->nfks = 0;
 	free(r->toc_text);
 	free(r->restrict_key);
 	r->seqs = NULL;
@@ -911,6 +963,98 @@ restore_end(struct restore *r, bool interrupted)
 		warn("rolled back: nothing was committed");
 	}
 	PQclear(res);
+}
+
+/*
+ * The rows of a foreign key's table that reference nothing, counted by a
+ * query the server writes from its own catalog (format() with %I): MATCH
+ * SIMPLE, so a row with a NULL in the key references nothing and is fine.
+ */
+static const char orphans_sql[] =
+    "SELECT format('SELECT count(*), %s::text FROM ONLY %s c WHERE %s AND NOT EXISTS "
+    "(SELECT FROM ONLY %s p WHERE %s)', quote_literal(c.confrelid::regclass::text), "
+    "c.conrelid::regclass, "
+    "(SELECT string_agg(format('c.%I IS NOT NULL', a.attname), ' AND ') "
+    "FROM unnest(c.conkey) k JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k), "
+    "c.confrelid::regclass, "
+    "(SELECT string_agg(format('p.%I = c.%I', pa.attname, ca.attname), ' AND ') "
+    "FROM unnest(c.conkey, c.confkey) u(k, fk) "
+    "JOIN pg_attribute ca ON ca.attrelid = c.conrelid AND ca.attnum = u.k "
+    "JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = u.fk)) "
+    "FROM pg_constraint c WHERE c.conrelid = $1::regclass AND c.conname = $2 AND c.contype = 'f'";
+
+/* A quoted identifier back to the name (the catalog holds names). */
+static void
+unquote(const char *q, size_t n, struct strbuf *out)
+{
+	if (n < 2 || q[0] != '"') {
+		if (strbuf_add(out, q, n) != 0)
+			oom();
+		return;
+	}
+	for (size_t i = 1; i + 1 < n; i++) {
+		if (strbuf_add(out, q + i, 1) != 0)
+			oom();
+		if (q[i] == '"')
+			i++;	/* "" is one " */
+	}
+}
+
+unsigned long
+restore_validate_fks(struct restore *r)
+{
+	unsigned long left = 0;
+
+	for (size_t i = 0; i < r->nfks && r->conn; i++) {
+		const char *tab = r->fks[i], *tabend = strchr(tab, '\t'), *con = tabend + 1;
+		struct strbuf sql = { 0 }, name = { 0 };
+		PGresult *res;
+
+		if (strbuf_addf(&sql, "ALTER TABLE %.*s VALIDATE CONSTRAINT %s", (int)(tabend - tab),
+		    tab, con) != 0)
+			oom();
+		res = PQexecParams(r->conn, sql.p, 0, NULL, NULL, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+			if (r->o->verbose)
+				warn("%.*s: foreign key %s validated", (int)(tabend - tab), tab, con);
+		} else {
+			const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+			struct strbuf t = { 0 };
+			const char *params[2];
+			PGresult *q, *c = NULL;
+
+			left++;
+			if (strbuf_add(&t, tab, (size_t)(tabend - tab)) != 0)
+				oom();
+			unquote(con, strlen(con), &name);
+			params[0] = t.p;
+			params[1] = name.p;
+			q = PQexecParams(r->conn, orphans_sql, 2, NULL, params, NULL, NULL, 0);
+			if (PQresultStatus(q) == PGRES_TUPLES_OK && PQntuples(q) == 1)
+				c = PQexecParams(r->conn, PQgetvalue(q, 0, 0), 0, NULL, NULL, NULL, NULL, 0);
+			if (c && PQresultStatus(c) == PGRES_TUPLES_OK && PQntuples(c) == 1) {
+				bool one = strcmp(PQgetvalue(c, 0, 0), "1") == 0;
+
+				warn("%s: foreign key %s stays NOT VALID: %s row%s reference%s no row "
+				    "of %s", t.p, con, PQgetvalue(c, 0, 0), one ? "" : "s", one ? "s" : "",
+				    PQgetvalue(c, 0, 1));
+				if (detail)
+					warn("  the first: %s", detail);
+			} else {
+				const char *why = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+				warn("%s: foreign key %s stays NOT VALID: %s", t.p, con,
+				    why ? why : "VALIDATE CONSTRAINT failed");
+			}
+			PQclear(c);
+			PQclear(q);
+			strbuf_free(&t);
+		}
+		PQclear(res);
+		strbuf_free(&sql);
+		strbuf_free(&name);
+	}
+	return left;
 }
 
 void

@@ -27,6 +27,7 @@ struct restore_opts {
 	bool single, cont, list, emit, verbose, progress;
 	bool truncate, disable_triggers, no_owner, clean;
 	bool allow_empty;		/* input without a statement is not an error */
+	bool fk_not_valid;		/* foreign keys added NOT VALID, then validated */
 	bool selective;			/* any of the options that choose */
 	struct sqlsel sel;		/* with its sections, -x and --with-indexes */
 	struct sqlpat into;
@@ -70,6 +71,9 @@ struct restore {
 	size_t nheld, held_bytes;
 	struct seqname *seqs;		/* sequences that came with their tables */
 	size_t nseqs;
+	/* --fk-not-valid: the foreign keys added so, "TABLE\tCONSTRAINT" quoted */
+	char **fks;
+	size_t nfks;
 	/* meta-commands */
 	char *restrict_key;
 	void (*reconnected)(PGconn *c);	/* \\connect: NULL before, the new one after */
@@ -100,6 +104,14 @@ int restore_begin(struct restore *r);
  * otherwise, saying which. When the input ended the transaction itself,
  * it says so and claims no rollback: that is an error (r->status).
  */
+/*
+ * After a restore that succeeded with --fk-not-valid: VALIDATE CONSTRAINT
+ * each foreign key added NOT VALID; one that fails stays NOT VALID, with a
+ * warning that counts the rows that reference nothing. The number of
+ * foreign keys left NOT VALID.
+ */
+unsigned long restore_validate_fks(struct restore *r);
+
 void restore_end(struct restore *r, bool interrupted);
 
 /* -l: the table of contents of rd, one line per entry. An exit status. */

@@ -142,7 +142,7 @@ if [[ -z $names ]]; then
 	[[ $format == plain ]] || decode='pg_restore -f -'
 	die 1 "$table: no such table in the database; to bring a dropped table back whole," \
 		"with its indexes and constraints:" \
-		"s3get $url | $decode | pgfeed -1 -t '$table' --with-indexes \"\$DATABASE_URL\""
+		"s3get $url | $decode | pgfeed -1 -t '$table' --with-indexes --fk-not-valid \"\$DATABASE_URL\""
 fi
 IFS=$US read -r schema relname live into_name into_schema leaves <<<"$names"
 # A partitioned table holds no rows itself: its partitions do, each a table

@@ -1136,6 +1136,45 @@ not_sql() {
 	assert_equal "$(q "SELECT count(*) FROM pg_class WHERE relname = 'orders_id_seq'" "$db")" 0
 }
 
+@test "pgfeed -t --with-indexes --fk-not-valid restores a table whose parent rows are gone since the backup: the foreign key stays NOT VALID, the orphans counted" {
+	local db dump=$T/fk.sql
+	db=$(newdb fk)
+	psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<-'SQL'
+		CREATE SCHEMA "Shop";
+		CREATE TABLE "Shop"."Customers" (id int PRIMARY KEY, region int, UNIQUE (id, region));
+		CREATE TABLE "Shop".orders (id int PRIMARY KEY, customer int, region int,
+		    CONSTRAINT "orders ""cust"" fk" FOREIGN KEY (customer, region)
+		        REFERENCES "Shop"."Customers" (id, region));
+		CREATE TABLE "Shop".notes (id int REFERENCES "Shop".orders (id));
+		INSERT INTO "Shop"."Customers" SELECT g, 1 FROM generate_series(1, 10) g;
+		INSERT INTO "Shop".orders SELECT g, 1 + g % 10, 1 FROM generate_series(1, 100) g;
+		INSERT INTO "Shop".orders VALUES (101, NULL, 1);  -- MATCH SIMPLE: no parent needed
+		INSERT INTO "Shop".notes SELECT g FROM generate_series(1, 5) g;
+	SQL
+	pg_dump -d "$db" >"$dump"
+	# Since the backup: the orders table dropped, one customer (10 orders) deleted.
+	q 'DROP TABLE "Shop".orders CASCADE; DELETE FROM "Shop"."Customers" WHERE id = 3' "$db"
+	# Without --fk-not-valid the table cannot come back: all or nothing.
+	run -1 --separate-stderr pgfeed -1 -t '"Shop".orders' --with-indexes -f "$dump" "dbname=$db"
+	assert_stderr_has 'violates foreign key constraint "orders "cust" fk"'
+	assert_equal "$(q "SELECT count(*) FROM pg_class WHERE relname = 'orders'" "$db")" 0
+	run -0 --separate-stderr pgfeed -1 -t '"Shop".orders' --with-indexes --fk-not-valid -f "$dump" "dbname=$db"
+	assert_stderr_has 'pgfeed: "Shop".orders: foreign key "orders ""cust"" fk" stays NOT VALID: 10 rows reference no row of "Shop"."Customers"'
+	assert_stderr_has "pgfeed:   the first: Key (customer, region)=(3, 1) is not present in table \"Customers\"."
+	assert_stderr_has "pgfeed: 1 foreign key left NOT VALID"
+	assert_equal "$(q 'SELECT count(*) FROM "Shop".orders' "$db")" 101
+	assert_equal "$(q "SELECT convalidated FROM pg_constraint WHERE conname = 'orders \"cust\" fk'" "$db")" f
+	# Its primary key came too, and a foreign key whose rows all hold is validated.
+	assert_equal "$(q "SELECT count(*) FROM pg_constraint WHERE conrelid = '\"Shop\".orders'::regclass AND contype = 'p'" "$db")" 1
+	q 'DROP TABLE "Shop".orders CASCADE; INSERT INTO "Shop"."Customers" VALUES (3, 1)' "$db"
+	run -0 --separate-stderr pgfeed -1 -t '"Shop".orders' --with-indexes --fk-not-valid -f "$dump" "dbname=$db"
+	refute_stderr_has "NOT VALID"
+	assert_equal "$(q "SELECT convalidated FROM pg_constraint WHERE conname = 'orders \"cust\" fk'" "$db")" t
+	# --emit writes the NOT VALID it would send.
+	run -0 --separate-stderr pgfeed --emit -t '"Shop".orders' --with-indexes --fk-not-valid -f "$dump"
+	assert_output --partial 'REFERENCES "Shop"."Customers"(id, region) NOT VALID;'
+}
+
 @test "pgfeed: the server's notices and warnings reach stderr as pgfeed: lines" {
 	local db
 	db=$(newdb notices)
