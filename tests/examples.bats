@@ -1084,6 +1084,205 @@ runbook_block() {
 		open { print }' "$TESTS_DIR/../docs/runbook.md"
 }
 
+# dr_profiles: $T/config and $T/credentials, the AWS files of scenario 4:
+# the primary store in [default], the copy in [profile dr], both the S3
+# server of the run.
+dr_profiles() {
+	cat >"$T/config" <<-EOF2
+		[default]
+		region = us-east-1
+		endpoint_url = $S3_ENDPOINT
+
+		[profile dr]
+		region = us-east-1
+		endpoint_url = $S3_ENDPOINT
+	EOF2
+	cat >"$T/credentials" <<-EOF2
+		[default]
+		aws_access_key_id = $AWS_ACCESS_KEY_ID
+		aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
+
+		[dr]
+		aws_access_key_id = $AWS_ACCESS_KEY_ID
+		aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
+	EOF2
+}
+
+# fresh_server: a second PostgreSQL server, "fresh", with none of the
+# roles of the first; FRESH is the URL of its server, without a database.
+# The test's variables stay those of the first. teardown stops it.
+fresh_server() {
+	pg_start fresh
+	FRESH=postgresql://postgres@127.0.0.1:$PGPORT/
+	pg_use main
+}
+
+# fresh_run BUCKET BLOCK: runs BLOCK of scenario 4 as the runbook has it,
+# with the copy of the backups in BUCKET and a fresh server (fresh_server)
+# for db3.example.com, in the directory $T/run (run -0).
+fresh_run() {
+	local script=${2//s3:\/\/backups-dr\//s3://$1/}
+	dr_profiles
+	fresh_server
+	script=${script//postgresql:\/\/postgres@db3.example.com\//$FRESH}
+	mkdir -p "$T/run" && cd "$T/run"
+	AWS_CONFIG_FILE=$T/config AWS_SHARED_CREDENTIALS_FILE=$T/credentials run -0 --separate-stderr bash -c "$script"
+}
+
+teardown() {
+	if [[ -e $BATS_FILE_TMPDIR/pg-fresh/port ]]; then
+		pg_stop fresh
+	fi
+}
+
+# hold DB: a session open on database DB, idle, as an application's or an
+# operator's psql is, until release; its psql's PID in $holder.
+hold() {
+	rm -f "$T/hold"
+	mkfifo "$T/hold"
+	psql -Xq -d "$(on "$1")" <"$T/hold" >/dev/null 2>&1 &
+	holder=$!
+	exec 8>"$T/hold"
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[[ $(sql postgres "SELECT count(*) FROM pg_stat_activity WHERE datname = '$1'") == 0 ]] || return 0
+		sleep 0.1
+	done
+	fail "no session on $1"
+}
+
+# release: ends the session of hold (its psql reads the end of its input).
+release() {
+	exec 8>&-
+	wait "$holder" || true
+}
+
+# switch_over OLD: the switch-over block of docs/runbook.md, for OLD,
+# OLD_restored and OLD_damaged.
+switch_over() {
+	local block
+	block=$(runbook_block '^<!-- block: switch-over -->')
+	[[ $block == *$'\ndb=app restored=app_restored aside=app_damaged\n'* ]] || fail "the switch-over block names no databases"
+	printf 'SERVER=%q\n%s\n' "$(on postgres)" "${block/$'\n'db=app restored=app_restored aside=app_damaged$'\n'/$'\n'db=$1 restored=$1_restored aside=$1_damaged$'\n'}"
+}
+
+@test "runbook, scenario 1: the restore block creates the roles the server lacks and the database as it was, then restores into it; the counts match" {
+	local block script
+	block=$(runbook_block '^\*Use when the database is lost')
+	[[ $block == *'-v dbname=app_restored'* ]] || fail "no restore block with the database's settings"
+	shellcheck -s bash - <<<"$block"
+	roles_db s1 s1
+	DATABASE_URL=$(on s1) backup
+	dbstate s1 >"$T/before"
+	# a role dropped since the backup
+	sql s1 'DROP OWNED BY "s1 Reader"'
+	psql -Xq -c 'DROP ROLE "s1 Reader"'
+	# as the blocks run: stopping at the first failure
+	script="set -eu; BACKUPS=$BACKUP_PREFIX; PROOFS=$(proof "$BACKUP_PREFIX"); SERVER=$(on postgres); TARGET=$(on s1_restored)
+${block//app_restored/s1_restored}"
+	mkdir "$T/run" && cd "$T/run"
+	run -0 --separate-stderr bash -c "$script"
+	assert_line 'CREATE ROLE "s1 Reader";'
+	assert_line "$url"
+	assert_line "counts match"
+	dbstate s1_restored | diff "$T/before" -
+	assert_equal "$(sql postgres "SELECT pg_has_role('s1 Reader', 's1_readers', 'MEMBER')")" t
+}
+
+@test "runbook, scenario 1: the switch-over, run twice: the restored database takes the name, the old one is set aside open for inspection; the second run changes nothing" {
+	local script
+	script=$(switch_over sw1)
+	shellcheck -s bash - <<<"$script"
+	app_copy sw1
+	app_copy sw1_restored
+	sql sw1_restored 'CREATE TABLE public.marker AS SELECT $$restored$$ AS m'
+	# the application, connected to the old database: ended
+	hold sw1
+	run -0 --separate-stderr bash -c "$script"
+	assert_output "switched: sw1 is the restored database, sw1_damaged the old one"
+	release
+	assert_equal "$(sql sw1 'SELECT m FROM public.marker')" restored
+	run ! db_exists sw1_restored
+	assert_equal "$(sql postgres "SELECT datallowconn FROM pg_database WHERE datname = 'sw1_damaged'")" t
+	assert_equal "$(sql sw1_damaged "SELECT to_regclass('public.marker') IS NULL")" t
+	# again: nothing to do, and it says so the same way
+	run -0 --separate-stderr bash -c "$script"
+	assert_output "switched: sw1 is the restored database, sw1_damaged the old one"
+	assert_equal "$(sql sw1 'SELECT m FROM public.marker')" restored
+	assert_equal "$(sql postgres "SELECT string_agg(datname || ':' || datallowconn, ' ' ORDER BY datname)
+		FROM pg_database WHERE datname LIKE 'sw1%'")" "sw1:true sw1_damaged:true"
+}
+
+@test "runbook, scenario 1: a switch-over stopped half-way by a session on the restored database goes on from there when run again" {
+	local script
+	script=$(switch_over sw2)
+	app_copy sw2
+	app_copy sw2_restored
+	sql sw2_restored 'CREATE TABLE public.marker AS SELECT $$restored$$ AS m'
+	# an operator's psql left in the restored database
+	hold sw2_restored
+	run --separate-stderr bash -c "$script"
+	assert_failure
+	[[ $stderr == *'database "sw2_restored" is being accessed by other users'* ]] || fail "stderr: $stderr"
+	assert_equal "$(sql postgres "SELECT string_agg(datname, ' ' ORDER BY datname) FROM pg_database WHERE datname LIKE 'sw2%'")" \
+		"sw2_damaged sw2_restored"
+	release
+	run -0 --separate-stderr bash -c "$script"
+	assert_output "switched: sw2 is the restored database, sw2_damaged the old one"
+	assert_equal "$(sql sw2 'SELECT m FROM public.marker')" restored
+	assert_equal "$(sql postgres "SELECT datallowconn FROM pg_database WHERE datname = 'sw2_damaged'")" t
+}
+
+@test "runbook, scenario 4: on a fresh server, the roles and the database as they were, then the backup with its owners and grants" {
+	local dr=bkpipe-fresh-$BATS_TEST_NUMBER block
+	block=$(runbook_block '^<!-- block: fresh-server-restore -->')
+	[[ $block == *'-v dbname=app'* ]] || fail "no fresh-server block"
+	shellcheck -s bash - <<<"$block"
+	roles_db f1 f1
+	s3_bucket "$dr"
+	BACKUP_PREFIX=s3://$dr/db/ DATABASE_URL=$(on f1) backup
+	dbstate f1 >"$T/before"
+	fresh_run "$dr" "$block"
+	assert_line "counts match"
+	pg_use fresh
+	dbstate app | diff "$T/before" -
+	assert_equal "$(sql postgres "SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE rolname LIKE 'f1%'")" \
+		"f1 Reader,f1_owner,f1_readers"
+	assert_equal "$(sql app "SELECT tableowner FROM pg_tables WHERE schemaname = 'shop' AND tablename = 'orders'")" f1_owner
+}
+
+@test "runbook, scenario 4 without the roles: -O -x, then grants over every schema of the dump, names quoted; run again, the same" {
+	local dr=bkpipe-noroles-$BATS_TEST_NUMBER restore grants script
+	restore=$(runbook_block '^<!-- block: fresh-server-restore-without-roles -->')
+	grants=$(runbook_block '^<!-- block: fallback-grants -->')
+	[[ $restore == *'pgfeed -1 -O -x'* && $grants == *'%I'* ]] || fail "no fallback blocks"
+	shellcheck -s bash - <<<"$restore"
+	shellcheck -s bash - <<<"$grants"
+	app_copy f2
+	sql f2 'CREATE SCHEMA "Odd Schema"; CREATE TABLE "Odd Schema"."T" (id serial PRIMARY KEY)'
+	s3_bucket "$dr"
+	BACKUP_PREFIX=s3://$dr/db/ DATABASE_URL=$(on f2) backup
+	fresh_run "$dr" "$restore"
+	assert_line "counts match"
+	script="APP=${FRESH}app
+$grants"
+	run -0 --separate-stderr bash -c "$script"
+	[[ $stderr == *"granted on schema Odd Schema"*"granted on schema public"*"granted on schema shop"* ]] || fail "stderr: $stderr"
+	run -0 --separate-stderr bash -c "$script"
+	pg_use fresh
+	assert_equal "$(sql app "SELECT has_table_privilege('app_owner', 'shop.orders', 'SELECT, INSERT, UPDATE, DELETE'),
+		has_table_privilege('app_owner', 'public.\"User\"', 'SELECT, INSERT, UPDATE, DELETE'),
+		has_table_privilege('app_owner', '\"Odd Schema\".\"T\"', 'SELECT, INSERT, UPDATE, DELETE'),
+		has_sequence_privilege('app_owner', '\"Odd Schema\".\"T_id_seq\"', 'USAGE'),
+		has_sequence_privilege('app_owner', 'public.\"User_id_seq\"', 'USAGE'),
+		has_schema_privilege('app_owner', 'Odd Schema', 'USAGE'),
+		has_database_privilege('app_owner', 'app', 'CONNECT')")" 't|t|t|t|t|t|t'
+	# as the application: it connects, reads and writes in every schema
+	run -0 psql -XAtq -v ON_ERROR_STOP=1 -d "${FRESH}app?user=app_owner" \
+		-c 'INSERT INTO "Odd Schema"."T" DEFAULT VALUES' -c 'SELECT count(*) FROM shop.orders'
+	assert_output 5000
+}
+
 @test "runbook, Upgrading from 0.1: the block moves each KEY.counts under .proofs/, and the backups are proven again" {
 	local bucket=bkpipe-up-$BATS_TEST_NUMBER block b1 b2 u
 	block=$(runbook_block '^## Upgrading from 0.1')
@@ -1119,7 +1318,7 @@ runbook_block() {
 	assert_output "$(companions "$b1")"$'\n'"$(companions "$b2")"
 }
 
-@test "runbook, scenario 4: the DR copy copies the proven backups with their counts, nothing damaged or unproven, and again only what is missing" {
+@test "runbook, scenario 4: the DR copy copies the proven backups with their counts, roles and database, nothing damaged or unproven, and again only what is missing" {
 	local bucket=bkpipe-src-$BATS_TEST_NUMBER dr=bkpipe-dr-$BATS_TEST_NUMBER block b1 b2 b3 script
 	block=$(runbook_block '^The copy streams like everything else')
 	[[ $block == *'--expect-size'* && $block == *'--if-none-match'* && $block == *'unset AWS_ENDPOINT_URL'* ]] ||
@@ -1135,25 +1334,9 @@ runbook_block() {
 	s3get "$b3" | put 2099-01-01_00-00-00.sql.gz
 	# the primary store in [default], the copy in [profile dr], and no
 	# endpoint in the variables: the block unsets them
-	cat >"$T/config" <<-EOF
-		[default]
-		region = us-east-1
-		endpoint_url = $S3_ENDPOINT
-
-		[profile dr]
-		region = us-east-1
-		endpoint_url = $S3_ENDPOINT
-	EOF
-	cat >"$T/credentials" <<-EOF
-		[default]
-		aws_access_key_id = $AWS_ACCESS_KEY_ID
-		aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
-
-		[dr]
-		aws_access_key_id = $AWS_ACCESS_KEY_ID
-		aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
-	EOF
-	script="BACKUPS=s3://$bucket/db/; PROOFS=s3://$bucket/.proofs/db/
+	dr_profiles
+	# as the blocks run: stopping at the first failure (set -eu)
+	script="set -eu; BACKUPS=s3://$bucket/db/; PROOFS=s3://$bucket/.proofs/db/
 ${block//s3:\/\/backups-dr\//s3://$dr/}"
 	mkdir "$T/run" && cd "$T/run"
 	AWS_CONFIG_FILE=$T/config AWS_SHARED_CREDENTIALS_FILE=$T/credentials run -0 --separate-stderr bash -c "$script"
@@ -1162,16 +1345,17 @@ ${block//s3:\/\/backups-dr\//s3://$dr/}"
 	run -0 s3ls -1 "s3://$dr/db/"
 	assert_output "s3://$dr/db/$k1"$'\n'"s3://$dr/db/$k3"
 	run -0 s3ls -1 "s3://$dr/.proofs/db/"
-	assert_output "s3://$dr/.proofs/db/$k1.counts"$'\n'"s3://$dr/.proofs/db/$k3.counts"
+	assert_output "$(companions "s3://$dr/db/$k1")"$'\n'"$(companions "s3://$dr/db/$k3")"
 	assert_equal "$(s3get "s3://$dr/db/$k3" | sha256sum)" "$(s3get "$b3" | sha256sum)"
+	assert_equal "$(s3get "s3://$dr/.proofs/db/$k3.roles.sql" | sha256sum)" "$(s3get "$(proof "$b3" .roles.sql)" | sha256sum)"
 	# again: nothing is copied twice (--if-none-match would refuse it), and a
 	# proof the copy lost is copied again
-	s3rm "s3://$dr/.proofs/db/$k1.counts"
+	s3rm "s3://$dr/.proofs/db/$k1.counts" "s3://$dr/.proofs/db/$k3.database.sql"
 	AWS_CONFIG_FILE=$T/config AWS_SHARED_CREDENTIALS_FILE=$T/credentials run -0 --separate-stderr bash -c "$script"
 	assert_output "the copy holds every proven backup, with its counts"
 	assert_equal "$stderr" ""
 	run -0 s3ls -1 "s3://$dr/.proofs/db/"
-	assert_output "s3://$dr/.proofs/db/$k1.counts"$'\n'"s3://$dr/.proofs/db/$k3.counts"
+	assert_output "$(companions "s3://$dr/db/$k1")"$'\n'"$(companions "s3://$dr/db/$k3")"
 	# the copy is proven as the primary is: restore.sh takes the newest
 	BACKUP_PREFIX=s3://$dr/db/ RESTORE_DB=r_dr run -0 --separate-stderr "$EX/restore.sh"
 	[[ $stderr == *"restore.sh: backup: s3://$dr/db/$k3 (plain, "* ]]
