@@ -26,9 +26,9 @@ Restores a backup made by backup.sh into a new database and proves it:
      kept them;
   3. creates the database RESTORE_DB as the backup's was: its encoding,
      locale, settings, connection limit, comment, owner and grants
-     (s3://B/.proofs/KEY.database.sql, applied by psql with -v dbname=
-     RESTORE_DB; a file with a backslash, which backup.sh never writes and
-     psql would take for a command, is refused). A database that exists and
+     (s3://B/.proofs/KEY.database.sql, applied by psql -v dbname=RESTORE_DB;
+     a file with a backslash, which backup.sh never writes and psql would
+     take for a command, is refused). A database that exists and
      is empty is used, and gets the settings, owner and grants; one that is
      not empty is refused, unless --clean. A backup without these (made
      before bkpipe 0.2, or by other means) is restored into a database
@@ -310,7 +310,9 @@ elif ((exists)); then
 	say "target: the database $into, empty"
 elif [[ -n $parts ]]; then
 	database_part "$tmp/database.sql" create | sql "$maint" -v dbname="$into" ||
-		die "$(psql_status "$?")" "could not create the database $into as the backup's was ($database_url)"
+		die "$(psql_status "$?")" "could not create the database $into as the backup's was ($database_url);" \
+			"for a locale or a tablespace this server lacks, create $into by hand and run again:" \
+			"an empty database gets the backup's settings, owner and grants"
 	created=1
 	database_part "$tmp/database.sql" "$parts" | sql "$maint" -v dbname="$into" ||
 		die "$(psql_status "$?")" "could not give the database $into the settings of the backup's ($database_url)"

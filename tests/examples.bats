@@ -696,6 +696,21 @@ s3put_logged() {
 	assert_equal "$(sql rs5 "SELECT tableowner FROM pg_tables WHERE tablename = 'customers'")" postgres
 }
 
+@test "restore.sh: a database the server cannot create as it was (a locale it lacks): exit 1, nothing left; created by hand, empty, it gets the settings" {
+	roles_db rs7 rs7
+	DATABASE_URL=$(on rs7) backup
+	s3get "$(proof "$url" .database.sql)" | sed "s/LC_COLLATE = 'C'/LC_COLLATE = 'xx_XX.UTF-8'/" |
+		put_proof "${url#"$BACKUP_PREFIX"}" .database.sql
+	RESTORE_DB=rs7_new run -1 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: could not create the database rs7_new as the backup's was ($(proof "$url" .database.sql)); for a locale or a tablespace this server lacks, create rs7_new by hand and run again"* ]] ||
+		fail "stderr: $stderr"
+	run ! db_exists rs7_new
+	psql -Xq -c 'CREATE DATABASE rs7_new TEMPLATE template0'
+	RESTORE_DB=rs7_new run -0 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: target: the database rs7_new, empty"* ]]
+	diff <(dbstate rs7) <(dbstate rs7_new)
+}
+
 @test "restore.sh: a LATIN1 database and an ICU one come back with their encoding and locale" {
 	psql -Xq -v ON_ERROR_STOP=1 <<-'SQL'
 		CREATE DATABASE rs6_latin1 TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C';
