@@ -17,14 +17,28 @@ Restores a backup made by backup.sh into a new database and proves it:
      where PROOFS is s3://B/.proofs/KEY for BACKUP_PREFIX s3://B/KEY. A
      backup is proven when its counts (.counts) are there and no .damaged:
      one found damaged, or never proven, is passed over;
-  2. creates the database RESTORE_DB (from template0) on the server of
-     RESTORE_SERVER, or uses it when it exists and is empty; a database that
-     is not empty is refused, unless --clean;
-  3. streams the backup into it in one transaction, so that a damaged,
-     truncated or refused backup commits nothing:
+  2. creates the roles of the backup that the server of RESTORE_SERVER
+     lacks, in one transaction, from what backup.sh stored beside it
+     (s3://B/.proofs/KEY.roles.sql, pg_dumpall --roles-only): a role that
+     exists is left as it is (its attributes, password, settings and
+     memberships; pg_dumpall's statements about it are not run), one that
+     does not is created as it was, without a password unless backup.sh
+     kept them;
+  3. creates the database RESTORE_DB as the backup's was: its encoding,
+     locale, settings, connection limit, comment, owner and grants
+     (s3://B/.proofs/KEY.database.sql, applied by psql -v dbname=RESTORE_DB;
+     a file with a backslash, which backup.sh never writes and psql would
+     take for a command, is refused). A database that exists and
+     is empty is used, and gets the settings, owner and grants; one that is
+     not empty is refused, unless --clean. A backup without these (made
+     before bkpipe 0.2, or by other means) is restored into a database
+     created from template0 with the server's defaults, and a warning;
+  4. streams the backup into it in one transaction, so that a damaged,
+     truncated or refused backup commits nothing; its objects keep the
+     owners and grants the dump gives them:
        .sql.gz  s3get | gzcat-verify | pgfeed -1
        .dump    s3get | pg_restore -1 -d
-  4. counts the rows of the restored database and compares them with the
+  5. counts the rows of the restored database and compares them with the
      counts backup.sh stored (s3://B/.proofs/KEY.counts): pgcount --expect. A
      backup without them is counted itself (pgcount --dump; pg_restore -f -
      first for .dump).
@@ -47,8 +61,10 @@ Options:
                    with CASCADE: objects made since the backup that depend on
                    the backup's go too. Tables the backup does not have are
                    left, and show as count differences.
-  --no-owner       skip ownership and privileges (pgfeed -O -x, pg_restore
-                   -O -x), for a server without the roles of the backup
+  --no-owner       skip the roles, and ownership and privileges (pgfeed -O
+                   -x, pg_restore -O -x; of KEY.database.sql, the encoding,
+                   locale and settings only): everything then belongs to the
+                   user who restores
   -q, --quiet      print only errors and warnings on stderr
   -h, --help       show this help and exit
 
@@ -70,7 +86,9 @@ Environment (defaults in brackets):
 
 Exit status:
   0  restored, and the counts match
-  1  no proven backup; or the restore failed: the backup is damaged or
+  1  no proven backup; or the roles or the database could not be created
+     as they were (the server's message says why; roles created stay, and
+     a run again creates the rest); or the restore failed: the backup is damaged or
      incomplete (and now marked so), the server
      refused a statement (nothing was committed; a database this run created
      is dropped again), or the counts differ (the database is kept for
@@ -131,6 +149,40 @@ on_db() {
 	*) printf '%s dbname=%s' "$server" "$1" ;;
 	esac
 }
+# roles_missing EXISTING ROLES_SQL: ROLES_SQL (pg_dumpall --roles-only)
+# without what it says of the roles named in EXISTING (one a line, as
+# pg_roles has them), so that those are left as they are: their CREATE ROLE
+# and ALTER ROLE statements, the GRANTs that make them members of a role,
+# and a COMMENT ON ROLE of one line. Role names are read as pg_dumpall
+# writes them, bare or in double quotes.
+roles_missing() {
+	awk '
+	# name(s): the role name s begins with, unquoted; its length as written in len.
+	function name(s,   n, c, i) {
+		if (s !~ /^"/) { match(s, /^[^ ;,]+/); len = RLENGTH; return substr(s, 1, RLENGTH) }
+		for (i = 2; i <= length(s); i++) {
+			c = substr(s, i, 1)
+			if (c == "\"" && substr(s, i + 1, 1) != "\"") break
+			if (c == "\"") i++
+			n = n c
+		}
+		len = i
+		return n
+	}
+	NR == FNR { have[$0]; next }
+	/^(CREATE|ALTER) ROLE / && name(substr($0, length($1) + 7)) in have { next }
+	/^COMMENT ON ROLE / && /;$/ && gsub(/\047/, "\047") % 2 == 0 && name(substr($0, 17)) in have { next }
+	/^GRANT / { name(substr($0, 7)); if (substr($0, 7 + len, 4) == " TO " && name(substr($0, 11 + len)) in have) next }
+	{ print }
+	' "$1" "$2"
+}
+
+# database_part FILE SECTIONS: the sections of FILE (a KEY.database.sql of
+# backup.sh) named in SECTIONS, separated by |: create, settings, owner and
+# privileges.
+database_part() {
+	awk -v want="|$2|" '/^-- bkpipe: / { on = index(want, "|" substr($0, 12) "|") > 0; next } on' "$1"
+}
 maint=${server:-dbname=${PGDATABASE:-postgres}}
 target=$(on_db "$into")
 
@@ -164,12 +216,16 @@ say "backup: $url ($format, $(human "$size"), stored $modified)"
 
 counts=$(proof_url "$url" .counts)
 damaged=$(proof_url "$url" .damaged)
+roles_url=$(proof_url "$url" .roles.sql)
+database_url=$(proof_url "$url" .database.sql)
 proofs=$(s3ls "$(proof_url "$url" '')") || die "$?" "could not list the proofs of $url"
-if awk -F'\t' -v u="$damaged" '$3 == u { found = 1 } END { exit !found }' <<<"$proofs"; then
+# listed URL: whether URL is among the proofs listed.
+listed() { awk -F'\t' -v u="$1" '$3 == u { found = 1 } END { exit !found }' <<<"$proofs"; }
+if listed "$damaged"; then
 	warn "$url was found damaged before ($damaged: $(s3get "$damaged" 2>/dev/null | head -n 1));" \
 		"restoring it as asked"
 fi
-if awk -F'\t' -v u="$counts" '$3 == u { found = 1 } END { exit !found }' <<<"$proofs"; then
+if listed "$counts"; then
 	s3get "$counts" >"$tmp/expected" || die "$?" "could not read $counts"
 	counts_from="as stored by backup.sh"
 else
@@ -181,6 +237,25 @@ else
 	counts_from="as counted in the backup"
 fi
 read -r tables rows < <(awk -F'\t' '{ r += $2 } END { print NR, r + 0 }' "$tmp/expected")
+# The database as it was, when backup.sh stored it: the sections of it to
+# apply (database_part), all but its CREATE DATABASE; without the owner and
+# the grants for --no-owner.
+parts=''
+if listed "$database_url"; then
+	s3get "$database_url" >"$tmp/database.sql" || die "$?" "could not read $database_url"
+	if grep -q '[\]' "$tmp/database.sql"; then
+		die 1 "$database_url holds a backslash, which backup.sh never writes and psql would take for a command: not applied"
+	fi
+	grep -qxF -- '-- bkpipe: create' "$tmp/database.sql" ||
+		die 1 "$database_url is not as backup.sh writes it: no CREATE DATABASE section"
+	parts='settings|owner and privileges'
+	if ((no_owner)); then
+		parts=settings
+	fi
+else
+	warn "no $database_url (a backup made before bkpipe 0.2, or not by backup.sh):" \
+		"the database gets the server's defaults, not the backup's settings and grants"
+fi
 
 # 2. The target database: new, or empty, or --clean.
 exists=$(sql "$maint" -v db="$into" <<<"SELECT count(*) FROM pg_database WHERE datname = :'db'") ||
@@ -199,11 +274,49 @@ if ((exists)); then
 		die 2 "refusing to restore over the database $into: it is not empty ($used schemas and relations);" \
 			"restore into a new one (--into NAME), or pass --clean to replace the backup's objects in it"
 	fi
-	if ((used)); then
-		say "target: the database $into, not empty: the backup's objects are dropped and created again (--clean)"
+fi
+
+# The roles first, those the server lacks, all or none.
+if ((!no_owner)) && listed "$roles_url"; then
+	s3get "$roles_url" >"$tmp/roles.sql" || die "$?" "could not read $roles_url"
+	sql "$maint" <<<'SELECT rolname FROM pg_roles' >"$tmp/roles.existing" ||
+		die "$(psql_status "$?")" "could not list the roles of the server to restore on"
+	roles_missing "$tmp/roles.existing" "$tmp/roles.sql" >"$tmp/roles.missing.sql"
+	missing=$(sed -n 's/^CREATE ROLE \(.*\);$/\1/p' "$tmp/roles.missing.sql" | paste -sd ' ')
+	if [[ -n $missing ]]; then
+		pgfeed -1 -f "$tmp/roles.missing.sql" "$maint" ||
+			die "$?" "could not create the roles of the backup ($roles_url): none was created"
+		say "roles: created $missing; the others of the backup exist, left as they are"
 	else
-		say "target: the database $into, empty"
+		say "roles: every role of the backup exists on the server, left as it is"
 	fi
+elif ((!no_owner)); then
+	warn "no $roles_url (a backup made before bkpipe 0.2, or not by backup.sh):" \
+		"the roles that own the backup's objects must exist on the server, or restore with --no-owner"
+fi
+
+# Then the database, as the backup's was.
+what="its encoding, locale, settings, owner and grants"
+if ((no_owner)); then
+	what="its encoding, locale and settings (--no-owner)"
+fi
+if ((exists)) && [[ -n $parts ]]; then
+	database_part "$tmp/database.sql" "$parts" | sql "$maint" -v dbname="$into" ||
+		die "$(psql_status "$?")" "could not give the database $into the settings of the backup's ($database_url)"
+fi
+if ((exists && used)); then
+	say "target: the database $into, not empty: the backup's objects are dropped and created again (--clean)"
+elif ((exists)); then
+	say "target: the database $into, empty"
+elif [[ -n $parts ]]; then
+	database_part "$tmp/database.sql" create | sql "$maint" -v dbname="$into" ||
+		die "$(psql_status "$?")" "could not create the database $into as the backup's was ($database_url);" \
+			"for a locale or a tablespace this server lacks, create $into by hand and run again:" \
+			"an empty database gets the backup's settings, owner and grants"
+	created=1
+	database_part "$tmp/database.sql" "$parts" | sql "$maint" -v dbname="$into" ||
+		die "$(psql_status "$?")" "could not give the database $into the settings of the backup's ($database_url)"
+	say "target: the database $into, created as the backup's was: $what"
 else
 	sql "$maint" -v db="$into" <<<'CREATE DATABASE :"db" TEMPLATE template0' ||
 		die "$(psql_status "$?")" "could not create the database $into"

@@ -29,6 +29,11 @@ CRITICAL until a newer backup is proven. A restore that the server refused
 (a missing role or extension on RESTORE_SERVER) marks nothing: the fault
 may be the server's.
 
+restore.sh creates the roles of the backup that RESTORE_SERVER lacks
+(without passwords, unless backup.sh kept them): they stay when the scratch
+database is dropped, and the next run finds them there. --no-owner creates
+none.
+
 It prints how long the restore took: the figure a recovery time objective
 is measured against.
 

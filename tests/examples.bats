@@ -128,6 +128,15 @@ proof() {
 	echo "s3://${rest%%/*}/.proofs/${rest#*/}$2"
 }
 
+# companions URL: the URLs of what backup.sh stores under .proofs/ for the
+# backup at URL, in the order s3ls lists them: its counts, its database,
+# its roles.
+companions() {
+	proof "$1" .counts
+	proof "$1" .database.sql
+	proof "$1" .roles.sql
+}
+
 # proof_keys: the URLs of the proofs of this test's backups, one a line.
 proof_keys() {
 	s3ls -1 "$(proof "$BACKUP_PREFIX")"
@@ -148,6 +157,78 @@ backup() {
 # put NAME: stores standard input as NAME under this test's prefix.
 put() {
 	s3put "$BACKUP_PREFIX$1"
+}
+
+# roles_db DB P: a copy of app named DB, set up as an application's database
+# is, with roles of its own named after P: owned by P_owner (and so is
+# schema shop and its tables); "P Reader" (a name that needs quotes, a member
+# of P_readers, with a setting of its own) may connect and read
+# shop.customers, PUBLIC may not connect; settings of its own (work_mem, a
+# search_path with a quoted schema, one for "P Reader" in it), a connection
+# limit and a comment of two lines with a backslash and a quote.
+roles_db() {
+	local db=$1 p=$2
+	psql -Xq -v ON_ERROR_STOP=1 -v db="$db" -v owner="${p}_owner" -v reader="$p Reader" \
+		-v readers="${p}_readers" <<-'SQL'
+		CREATE ROLE :"owner" LOGIN PASSWORD 'owner-pw';
+		CREATE ROLE :"readers";
+		CREATE ROLE :"reader" LOGIN IN ROLE :"readers";
+		ALTER ROLE :"reader" SET lock_timeout = '3s';
+		CREATE DATABASE :"db" TEMPLATE app OWNER :"owner";
+		ALTER DATABASE :"db" SET work_mem = '12MB';
+		ALTER DATABASE :"db" SET search_path = shop, public, "My Schema";
+		ALTER DATABASE :"db" CONNECTION LIMIT 20;
+		ALTER ROLE :"reader" IN DATABASE :"db" SET statement_timeout = '7s';
+		REVOKE CONNECT, TEMPORARY ON DATABASE :"db" FROM PUBLIC;
+		GRANT CONNECT ON DATABASE :"db" TO :"reader";
+		COMMENT ON DATABASE :"db" IS E'two\nlines, a \\ and a '' quote';
+		\connect :"db"
+		ALTER SCHEMA shop OWNER TO :"owner";
+		ALTER TABLE shop.customers OWNER TO :"owner";
+		ALTER TABLE shop.orders OWNER TO :"owner";
+		GRANT USAGE ON SCHEMA shop TO :"readers";
+		GRANT SELECT ON shop.customers TO :"reader";
+	SQL
+}
+
+# dbstate DB: what a restore must bring back of database DB beyond its
+# rows: encoding, locale, owner, connection limit, comment, settings, grants,
+# and the owners and grants of schema shop and its tables.
+dbstate() {
+	psql -XAtq -v ON_ERROR_STOP=1 -v db="$1" <<-'SQL'
+		SELECT pg_encoding_to_char(encoding), datcollate, datctype, datlocprovider, coalesce(daticulocale, '-'),
+		       pg_get_userbyid(datdba), datconnlimit, shobj_description(oid, 'pg_database')
+		FROM pg_database WHERE datname = :'db';
+		SELECT coalesce(r.rolname, '-'), array_to_string(s.setconfig, '|')
+		FROM pg_db_role_setting s LEFT JOIN pg_roles r ON r.oid = s.setrole
+		WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = :'db') ORDER BY 1;
+		SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END, a.privilege_type, a.is_grantable
+		FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = :'db' ORDER BY 1, 2;
+	SQL
+	psql -XAtq -v ON_ERROR_STOP=1 -d "$(on "$1")" <<-'SQL'
+		SELECT nspname, pg_get_userbyid(nspowner), nspacl FROM pg_namespace WHERE nspname = 'shop';
+		SELECT relname, pg_get_userbyid(relowner), relacl FROM pg_class
+		WHERE relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = 'shop') AND relkind = 'r' ORDER BY relname;
+	SQL
+}
+
+# s3put_logged: an s3put on PATH, in $T/bin, that logs the URL of each
+# call to $T/s3put.log; and fails for a URL matching $S3PUT_FAIL, as a store
+# that refuses it.
+s3put_logged() {
+	mkdir -p "$T/bin"
+	cat >"$T/bin/s3put" <<-EOF
+		#!/bin/bash
+		url=\${!#}
+		echo "\$url" >>"$T/s3put.log"
+		if [[ -n \${S3PUT_FAIL:-} && \$url == \$S3PUT_FAIL ]]; then
+			cat >/dev/null
+			echo "s3put: \$url: AccessDenied: HTTP status 403" >&2
+			exit 1
+		fi
+		exec "$(command -v s3put)" "\$@"
+	EOF
+	chmod +x "$T/bin/s3put"
 }
 
 # --- every runbook -----------------------------------------------------------
@@ -187,11 +268,12 @@ put() {
 	assert_output --regexp "^${BACKUP_PREFIX}[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}\.sql\.gz\$"
 	url=$output
 	[[ $stderr == *"backup.sh: counts: the backup holds the database's 4 tables, 6500 rows"* ]]
-	# the prefix holds the backup and nothing else; its counts are under .proofs/
+	# the prefix holds the backup and nothing else; its counts, roles and
+	# database are under .proofs/
 	run -0 keys
 	assert_output "$url"
 	run -0 proof_keys
-	assert_output "$(proof "$url" .counts)"
+	assert_output "$(companions "$url")"
 	s3get "$url" | gzcat-verify >"$T/dump.sql"
 	grep -q '^-- PostgreSQL database dump complete' "$T/dump.sql"
 	grep -q '^CREATE TABLE public."User"' "$T/dump.sql"
@@ -226,7 +308,7 @@ put() {
 	run -0 keys
 	assert_output "$url"
 	run -0 proof_keys
-	assert_output "$(proof "$url" .counts)"
+	assert_output "$(companions "$url")"
 	assert_equal "$(s3get "$url" | sha256sum)" "$first"
 }
 
@@ -275,6 +357,74 @@ put() {
 	BACKUP_PREFIX=s3://$S3_BUCKET/.proofs/t$BATS_TEST_NUMBER/ run -2 --separate-stderr "$EX/backup.sh"
 	assert_equal "$stderr" "backup.sh: BACKUP_PREFIX must not be under .proofs/ ('s3://$S3_BUCKET/.proofs/t$BATS_TEST_NUMBER/'): that is where the proofs of backups go"
 	run -0 s3ls -1 "s3://$S3_BUCKET/.proofs/t$BATS_TEST_NUMBER/"
+	assert_output ""
+}
+
+@test "backup.sh: beside the counts, the roles (pg_dumpall --roles-only, no passwords) and the database as it was, stored before the counts; bkage takes them for proofs" {
+	roles_db bk1 bk1
+	s3put_logged
+	DATABASE_URL=$(on bk1) PATH="$T/bin:$PATH" backup
+	run -0 proof_keys
+	assert_output "$(companions "$url")"
+	# the counts last: they make the backup proven
+	run -0 cat "$T/s3put.log"
+	assert_output "$url"$'\n'"$(proof "$url" .roles.sql)"$'\n'"$(proof "$url" .database.sql)"$'\n'"$(proof "$url" .counts)"
+	s3get "$(proof "$url" .roles.sql)" >"$T/roles.sql"
+	grep -qx 'CREATE ROLE bk1_owner;' "$T/roles.sql"
+	grep -qx 'CREATE ROLE "bk1 Reader";' "$T/roles.sql"
+	grep -qx 'GRANT bk1_readers TO "bk1 Reader" GRANTED BY postgres;' "$T/roles.sql"
+	grep -q '^-- PostgreSQL database cluster dump complete' "$T/roles.sql"
+	run grep -E 'PASSWORD|SCRAM-SHA-256|md5[0-9a-f]{32}' "$T/roles.sql"
+	assert_failure
+	s3get "$(proof "$url" .database.sql)" >"$T/database.sql"
+	run -0 awk '!/^-- / || /^-- bkpipe: /' "$T/database.sql"
+	assert_output - <<-'EOF2'
+		-- bkpipe: create
+		CREATE DATABASE :"dbname" WITH TEMPLATE = template0 ENCODING = 'UTF8' LOCALE_PROVIDER = libc LC_COLLATE = 'C' LC_CTYPE = 'C';
+		-- bkpipe: settings
+		ALTER DATABASE :"dbname" SET work_mem = '12MB';
+		ALTER DATABASE :"dbname" SET search_path = 'shop', 'public', 'My Schema';
+		ALTER DATABASE :"dbname" CONNECTION LIMIT 20;
+		COMMENT ON DATABASE :"dbname" IS U&'two!000alines, a !005c and a '' quote' UESCAPE '!';
+		-- bkpipe: owner and privileges
+		ALTER DATABASE :"dbname" OWNER TO bk1_owner;
+		REVOKE ALL ON DATABASE :"dbname" FROM PUBLIC;
+		REVOKE ALL ON DATABASE :"dbname" FROM bk1_owner;
+		GRANT CONNECT ON DATABASE :"dbname" TO "bk1 Reader";
+		GRANT CONNECT, CREATE, TEMPORARY ON DATABASE :"dbname" TO bk1_owner;
+		ALTER ROLE "bk1 Reader" IN DATABASE :"dbname" SET statement_timeout = '7s';
+	EOF2
+	# no backslash: psql, which applies it, finds no command of its own in it
+	run grep -c '[\]' "$T/database.sql"
+	assert_output 0
+	# the proofs as bkage reads them: the backup is proven, the newest
+	s3ls "$(proof "$BACKUP_PREFIX")" >"$T/proofs"
+	s3ls "$BACKUP_PREFIX" >"$T/listing"
+	run -0 --separate-stderr bkage --latest --proofs "$T/proofs" "$T/listing"
+	assert_output --partial "$url"
+	run -0 --separate-stderr bkage -c 1d --proofs "$T/proofs" "$T/listing"
+}
+
+@test "backup.sh: BACKUP_ROLE_PASSWORDS=1 keeps the roles' password hashes; another value is a usage error" {
+	psql -Xq -c "CREATE ROLE bk2_owner LOGIN PASSWORD 'bk2-pw'"
+	BACKUP_ROLE_PASSWORDS=1 backup
+	run -0 s3get "$(proof "$url" .roles.sql)"
+	assert_line --regexp "^ALTER ROLE bk2_owner WITH .* PASSWORD 'SCRAM-SHA-256\\\$"
+	[[ $output != *bk2-pw* ]]
+	BACKUP_ROLE_PASSWORDS=yes run -2 --separate-stderr "$EX/backup.sh"
+	assert_equal "$stderr" "backup.sh: BACKUP_ROLE_PASSWORDS must be 0 or 1, not 'yes'"
+}
+
+@test "backup.sh: a backup whose counts cannot be stored is deleted with its roles and database: exit 1, nothing left" {
+	s3put_logged
+	S3PUT_FAIL='*.counts' PATH="$T/bin:$PATH" run -1 --separate-stderr "$EX/backup.sh"
+	assert_output ""
+	[[ $stderr == *"backup.sh: could not store the counts at "*"backup.sh: deleted the unproven backup $BACKUP_PREFIX"* ]] ||
+		fail "stderr: $stderr"
+	grep -q '\.database\.sql$' "$T/s3put.log"
+	run -0 keys
+	assert_output ""
+	run -0 proof_keys
 	assert_output ""
 }
 
@@ -367,7 +517,7 @@ put() {
 	# the network fails in the middle of the backup (the counts still read)
 	cat >"$T/bin/s3get" <<-EOF
 		#!/bin/sh
-		case \$1 in *.counts) exec "$real_s3get" "\$@" ;; esac
+		case \$1 in *.counts | *.roles.sql | *.database.sql) exec "$real_s3get" "\$@" ;; esac
 		"$real_s3get" "\$@" | head -c 2000
 		echo 's3get: $url: GET: Connection reset by peer (after 5 attempts)' >&2
 		exit 3
@@ -380,7 +530,7 @@ put() {
 	[[ $stderr == *"restore.sh: the restore failed (pgfeed -1 exited 1)"* ]] || fail "stderr: $stderr"
 	[[ $stderr != *"marked"* ]]
 	run -0 proof_keys
-	assert_output "$(proof "$url" .counts)"
+	assert_output "$(companions "$url")"
 }
 
 @test "restore.sh: a dump cut short before compression commits nothing to an existing database (pgfeed -1)" {
@@ -468,6 +618,114 @@ put() {
 	COUNT_TOLERANCE=1% RESTORE_DB=r_tolerant run -0 --separate-stderr "$EX/restore.sh"
 	COUNT_TOLERANCE=0.1% RESTORE_DB=r_intolerant run -1 --separate-stderr "$EX/restore.sh"
 	[[ $stderr == *"restore.sh:   shop.orders"$'\t'"5010"$'\t'"5000"* ]]
+}
+
+@test "restore.sh: into a new name on the same server, the database as it was: encoding, locale, settings, connection limit, comment, owner and grants; the objects keep their owners and grants" {
+	roles_db rs1 rs1
+	DATABASE_URL=$(on rs1) backup
+	RESTORE_DB=rs1_new run -0 --separate-stderr "$EX/restore.sh"
+	assert_output rs1_new
+	[[ $stderr == *"restore.sh: roles: every role of the backup exists on the server, left as it is"* ]] || fail "stderr: $stderr"
+	[[ $stderr == *"restore.sh: target: the database rs1_new, created as the backup's was: its encoding, locale, settings, owner and grants"* ]]
+	[[ $stderr == *"restore.sh: counts match (as stored by backup.sh)"* ]]
+	diff <(dbstate rs1) <(dbstate rs1_new)
+	# as the application sees it: "rs1 Reader" connects, with its settings, and reads
+	run -0 psql -XAtq -d "postgresql://rs1%20Reader@127.0.0.1:$PGPORT/rs1_new" \
+		-c 'SHOW work_mem' -c 'SHOW statement_timeout' -c 'SHOW lock_timeout' -c 'SELECT count(*) FROM customers'
+	assert_output $'12MB\n7s\n3s\n1000'
+	# and a role without CONNECT does not connect (REVOKE ... FROM PUBLIC)
+	psql -Xq -c 'CREATE ROLE rs1_other LOGIN'
+	run -2 --separate-stderr psql -XAtq -d "postgresql://rs1_other@127.0.0.1:$PGPORT/rs1_new" -c 'SELECT 1'
+	[[ $stderr == *"permission denied for database"* ]] || fail "stderr: $stderr"
+}
+
+@test "restore.sh: a role dropped since the backup is created again, with its membership and settings; a role that exists is left as it is" {
+	roles_db rs2 rs2
+	DATABASE_URL=$(on rs2) backup
+	dbstate rs2 >"$T/before"
+	psql -Xq -v ON_ERROR_STOP=1 <<-'SQL'
+		DROP DATABASE rs2;
+		DROP ROLE "rs2 Reader";
+		ALTER ROLE rs2_owner CONNECTION LIMIT 3;
+	SQL
+	RESTORE_DB=rs2 run -0 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *'restore.sh: roles: created "rs2 Reader"; the others of the backup exist, left as they are'* ]] ||
+		fail "stderr: $stderr"
+	dbstate rs2 | diff "$T/before" -
+	assert_equal "$(sql postgres "SELECT rolcanlogin, rolconfig, pg_has_role('rs2 Reader', 'rs2_readers', 'MEMBER')
+		FROM pg_roles WHERE rolname = 'rs2 Reader'")" 't|{lock_timeout=3s}|t'
+	# changed since the backup, and not changed back
+	assert_equal "$(sql postgres "SELECT rolconnlimit FROM pg_roles WHERE rolname = 'rs2_owner'")" 3
+	# no password: backup.sh did not keep them
+	assert_equal "$(sql postgres "SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = 'rs2 Reader'")" t
+}
+
+@test "restore.sh: a KEY.database.sql that holds a backslash (a psql command) is refused: exit 1, the command not run, no database created" {
+	backup
+	printf -- '-- bkpipe: create\nCREATE DATABASE :"dbname";\n\\! touch %s\n' "$T/ran" |
+		put_proof "${url#"$BACKUP_PREFIX"}" .database.sql
+	RESTORE_DB=rs3 run -1 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: $(proof "$url" .database.sql) holds a backslash, which backup.sh never writes and psql would take for a command: not applied"* ]] ||
+		fail "stderr: $stderr"
+	[[ ! -e $T/ran ]]
+	run ! db_exists rs3
+}
+
+@test "restore.sh: a backup without KEY.roles.sql and KEY.database.sql (made before 0.2) is restored with the server's defaults, and warnings" {
+	backup
+	s3rm "$(proof "$url" .roles.sql)" "$(proof "$url" .database.sql)"
+	RESTORE_DB=rs4 run -0 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: warning: no $(proof "$url" .database.sql) (a backup made before bkpipe 0.2, or not by backup.sh): the database gets the server's defaults, not the backup's settings and grants"* ]] ||
+		fail "stderr: $stderr"
+	[[ $stderr == *"restore.sh: warning: no $(proof "$url" .roles.sql) (a backup made before bkpipe 0.2, or not by backup.sh): the roles that own the backup's objects must exist on the server, or restore with --no-owner"* ]]
+	[[ $stderr == *"restore.sh: target: the database rs4, created"$'\n'* ]]
+	diff <(pgcount "$(on app)") <(pgcount "$(on rs4)")
+}
+
+@test "restore.sh --no-owner: no role created; the database gets its encoding, locale and settings, not its owner and grants" {
+	roles_db rs5 rs5
+	DATABASE_URL=$(on rs5) backup
+	psql -Xq -c 'DROP DATABASE rs5' -c 'DROP ROLE "rs5 Reader"'
+	RESTORE_DB=rs5 run -0 --separate-stderr "$EX/restore.sh" --no-owner
+	[[ $stderr == *"restore.sh: target: the database rs5, created as the backup's was: its encoding, locale and settings (--no-owner)"* ]] ||
+		fail "stderr: $stderr"
+	[[ $stderr != *"roles:"* ]]
+	assert_equal "$(sql postgres "SELECT count(*) FROM pg_roles WHERE rolname = 'rs5 Reader'")" 0
+	assert_equal "$(sql postgres "SELECT pg_get_userbyid(datdba), datacl IS NULL, datconnlimit FROM pg_database WHERE datname = 'rs5'")" 'postgres|t|20'
+	assert_equal "$(sql rs5 'SHOW work_mem')" 12MB
+	assert_equal "$(sql rs5 "SELECT tableowner FROM pg_tables WHERE tablename = 'customers'")" postgres
+}
+
+@test "restore.sh: a database the server cannot create as it was (a locale it lacks): exit 1, nothing left; created by hand, empty, it gets the settings" {
+	roles_db rs7 rs7
+	DATABASE_URL=$(on rs7) backup
+	s3get "$(proof "$url" .database.sql)" | sed "s/LC_COLLATE = 'C'/LC_COLLATE = 'xx_XX.UTF-8'/" |
+		put_proof "${url#"$BACKUP_PREFIX"}" .database.sql
+	RESTORE_DB=rs7_new run -1 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: could not create the database rs7_new as the backup's was ($(proof "$url" .database.sql)); for a locale or a tablespace this server lacks, create rs7_new by hand and run again"* ]] ||
+		fail "stderr: $stderr"
+	run ! db_exists rs7_new
+	psql -Xq -c 'CREATE DATABASE rs7_new TEMPLATE template0'
+	RESTORE_DB=rs7_new run -0 --separate-stderr "$EX/restore.sh"
+	[[ $stderr == *"restore.sh: target: the database rs7_new, empty"* ]]
+	diff <(dbstate rs7) <(dbstate rs7_new)
+}
+
+@test "restore.sh: a LATIN1 database and an ICU one come back with their encoding and locale" {
+	psql -Xq -v ON_ERROR_STOP=1 <<-'SQL'
+		CREATE DATABASE rs6_latin1 TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C';
+		CREATE DATABASE rs6_icu TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'de-DE' LOCALE 'C';
+	SQL
+	local db
+	for db in rs6_latin1 rs6_icu; do
+		sql "$db" "CREATE TABLE words AS SELECT 'café' AS w"
+		DATABASE_URL=$(on "$db") backup
+		RESTORE_DB=${db}_new run -0 --separate-stderr "$EX/restore.sh"
+		diff <(dbstate "$db") <(dbstate "${db}_new")
+		assert_equal "$(sql "${db}_new" 'SELECT w FROM words')" café
+	done
+	assert_equal "$(sql postgres "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = 'rs6_latin1_new'")" LATIN1
+	assert_equal "$(sql postgres "SELECT datlocprovider::text || daticulocale FROM pg_database WHERE datname = 'rs6_icu_new'")" ide-DE
 }
 
 # --- validate.sh --------------------------------------------------------------
@@ -815,6 +1073,8 @@ dated() {
 				p=${p/\/.proofs\//\/}
 				p=${p%.counts}
 				p=${p%.damaged}
+				p=${p%.roles.sql}
+				p=${p%.database.sql}
 				keys | grep -qxF "$p" || fail "$cmd left the proof of a deleted backup: $p"
 			done
 		fi
@@ -837,6 +1097,205 @@ runbook_block() {
 	awk -v re="$1" '$0 ~ re { found = 1; next }
 		found && /^```/ { if (open) exit; open = 1; next }
 		open { print }' "$TESTS_DIR/../docs/runbook.md"
+}
+
+# dr_profiles: $T/config and $T/credentials, the AWS files of scenario 4:
+# the primary store in [default], the copy in [profile dr], both the S3
+# server of the run.
+dr_profiles() {
+	cat >"$T/config" <<-EOF2
+		[default]
+		region = us-east-1
+		endpoint_url = $S3_ENDPOINT
+
+		[profile dr]
+		region = us-east-1
+		endpoint_url = $S3_ENDPOINT
+	EOF2
+	cat >"$T/credentials" <<-EOF2
+		[default]
+		aws_access_key_id = $AWS_ACCESS_KEY_ID
+		aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
+
+		[dr]
+		aws_access_key_id = $AWS_ACCESS_KEY_ID
+		aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
+	EOF2
+}
+
+# fresh_server: a second PostgreSQL server, "fresh", with none of the
+# roles of the first; FRESH is the URL of its server, without a database.
+# The test's variables stay those of the first. teardown stops it.
+fresh_server() {
+	pg_start fresh
+	FRESH=postgresql://postgres@127.0.0.1:$PGPORT/
+	pg_use main
+}
+
+# fresh_run BUCKET BLOCK: runs BLOCK of scenario 4 as the runbook has it,
+# with the copy of the backups in BUCKET and a fresh server (fresh_server)
+# for db3.example.com, in the directory $T/run (run -0).
+fresh_run() {
+	local script=${2//s3:\/\/backups-dr\//s3://$1/}
+	dr_profiles
+	fresh_server
+	script=${script//postgresql:\/\/postgres@db3.example.com\//$FRESH}
+	mkdir -p "$T/run" && cd "$T/run"
+	AWS_CONFIG_FILE=$T/config AWS_SHARED_CREDENTIALS_FILE=$T/credentials run -0 --separate-stderr bash -c "$script"
+}
+
+teardown() {
+	if [[ -e $BATS_FILE_TMPDIR/pg-fresh/port ]]; then
+		pg_stop fresh
+	fi
+}
+
+# hold DB: a session open on database DB, idle, as an application's or an
+# operator's psql is, until release; its psql's PID in $holder.
+hold() {
+	rm -f "$T/hold"
+	mkfifo "$T/hold"
+	psql -Xq -d "$(on "$1")" <"$T/hold" >/dev/null 2>&1 &
+	holder=$!
+	exec 8>"$T/hold"
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[[ $(sql postgres "SELECT count(*) FROM pg_stat_activity WHERE datname = '$1'") == 0 ]] || return 0
+		sleep 0.1
+	done
+	fail "no session on $1"
+}
+
+# release: ends the session of hold (its psql reads the end of its input).
+release() {
+	exec 8>&-
+	wait "$holder" || true
+}
+
+# switch_over OLD: the switch-over block of docs/runbook.md, for OLD,
+# OLD_restored and OLD_damaged.
+switch_over() {
+	local block
+	block=$(runbook_block '^<!-- block: switch-over -->')
+	[[ $block == *$'\ndb=app restored=app_restored aside=app_damaged\n'* ]] || fail "the switch-over block names no databases"
+	printf 'SERVER=%q\n%s\n' "$(on postgres)" "${block/$'\n'db=app restored=app_restored aside=app_damaged$'\n'/$'\n'db=$1 restored=$1_restored aside=$1_damaged$'\n'}"
+}
+
+@test "runbook, scenario 1: the restore block creates the roles the server lacks and the database as it was, then restores into it; the counts match" {
+	local block script
+	block=$(runbook_block '^\*Use when the database is lost')
+	[[ $block == *'-v dbname=app_restored'* ]] || fail "no restore block with the database's settings"
+	shellcheck -s bash - <<<"$block"
+	roles_db s1 s1
+	DATABASE_URL=$(on s1) backup
+	dbstate s1 >"$T/before"
+	# a role dropped since the backup
+	sql s1 'DROP OWNED BY "s1 Reader"'
+	psql -Xq -c 'DROP ROLE "s1 Reader"'
+	# as the blocks run: stopping at the first failure
+	script="set -eu; BACKUPS=$BACKUP_PREFIX; PROOFS=$(proof "$BACKUP_PREFIX"); SERVER=$(on postgres); TARGET=$(on s1_restored)
+${block//app_restored/s1_restored}"
+	mkdir "$T/run" && cd "$T/run"
+	run -0 --separate-stderr bash -c "$script"
+	assert_line 'CREATE ROLE "s1 Reader";'
+	assert_line "$url"
+	assert_line "counts match"
+	dbstate s1_restored | diff "$T/before" -
+	assert_equal "$(sql postgres "SELECT pg_has_role('s1 Reader', 's1_readers', 'MEMBER')")" t
+}
+
+@test "runbook, scenario 1: the switch-over, run twice: the restored database takes the name, the old one is set aside open for inspection; the second run changes nothing" {
+	local script
+	script=$(switch_over sw1)
+	shellcheck -s bash - <<<"$script"
+	app_copy sw1
+	app_copy sw1_restored
+	sql sw1_restored 'CREATE TABLE public.marker AS SELECT $$restored$$ AS m'
+	# the application, connected to the old database: ended
+	hold sw1
+	run -0 --separate-stderr bash -c "$script"
+	assert_output "switched: sw1 is the restored database, sw1_damaged the old one"
+	release
+	assert_equal "$(sql sw1 'SELECT m FROM public.marker')" restored
+	run ! db_exists sw1_restored
+	assert_equal "$(sql postgres "SELECT datallowconn FROM pg_database WHERE datname = 'sw1_damaged'")" t
+	assert_equal "$(sql sw1_damaged "SELECT to_regclass('public.marker') IS NULL")" t
+	# again: nothing to do, and it says so the same way
+	run -0 --separate-stderr bash -c "$script"
+	assert_output "switched: sw1 is the restored database, sw1_damaged the old one"
+	assert_equal "$(sql sw1 'SELECT m FROM public.marker')" restored
+	assert_equal "$(sql postgres "SELECT string_agg(datname || ':' || datallowconn, ' ' ORDER BY datname)
+		FROM pg_database WHERE datname LIKE 'sw1%'")" "sw1:true sw1_damaged:true"
+}
+
+@test "runbook, scenario 1: a switch-over stopped half-way by a session on the restored database goes on from there when run again" {
+	local script
+	script=$(switch_over sw2)
+	app_copy sw2
+	app_copy sw2_restored
+	sql sw2_restored 'CREATE TABLE public.marker AS SELECT $$restored$$ AS m'
+	# an operator's psql left in the restored database
+	hold sw2_restored
+	run --separate-stderr bash -c "$script"
+	assert_failure
+	[[ $stderr == *'database "sw2_restored" is being accessed by other users'* ]] || fail "stderr: $stderr"
+	assert_equal "$(sql postgres "SELECT string_agg(datname, ' ' ORDER BY datname) FROM pg_database WHERE datname LIKE 'sw2%'")" \
+		"sw2_damaged sw2_restored"
+	release
+	run -0 --separate-stderr bash -c "$script"
+	assert_output "switched: sw2 is the restored database, sw2_damaged the old one"
+	assert_equal "$(sql sw2 'SELECT m FROM public.marker')" restored
+	assert_equal "$(sql postgres "SELECT datallowconn FROM pg_database WHERE datname = 'sw2_damaged'")" t
+}
+
+@test "runbook, scenario 4: on a fresh server, the roles and the database as they were, then the backup with its owners and grants" {
+	local dr=bkpipe-fresh-$BATS_TEST_NUMBER block
+	block=$(runbook_block '^<!-- block: fresh-server-restore -->')
+	[[ $block == *'-v dbname=app'* ]] || fail "no fresh-server block"
+	shellcheck -s bash - <<<"$block"
+	roles_db f1 f1
+	s3_bucket "$dr"
+	BACKUP_PREFIX=s3://$dr/db/ DATABASE_URL=$(on f1) backup
+	dbstate f1 >"$T/before"
+	fresh_run "$dr" "$block"
+	assert_line "counts match"
+	pg_use fresh
+	dbstate app | diff "$T/before" -
+	assert_equal "$(sql postgres "SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE rolname LIKE 'f1%'")" \
+		"f1 Reader,f1_owner,f1_readers"
+	assert_equal "$(sql app "SELECT tableowner FROM pg_tables WHERE schemaname = 'shop' AND tablename = 'orders'")" f1_owner
+}
+
+@test "runbook, scenario 4 without the roles: -O -x, then grants over every schema of the dump, names quoted; run again, the same" {
+	local dr=bkpipe-noroles-$BATS_TEST_NUMBER restore grants script
+	restore=$(runbook_block '^<!-- block: fresh-server-restore-without-roles -->')
+	grants=$(runbook_block '^<!-- block: fallback-grants -->')
+	[[ $restore == *'pgfeed -1 -O -x'* && $grants == *'%I'* ]] || fail "no fallback blocks"
+	shellcheck -s bash - <<<"$restore"
+	shellcheck -s bash - <<<"$grants"
+	app_copy f2
+	sql f2 'CREATE SCHEMA "Odd Schema"; CREATE TABLE "Odd Schema"."T" (id serial PRIMARY KEY)'
+	s3_bucket "$dr"
+	BACKUP_PREFIX=s3://$dr/db/ DATABASE_URL=$(on f2) backup
+	fresh_run "$dr" "$restore"
+	assert_line "counts match"
+	script="APP=${FRESH}app
+$grants"
+	run -0 --separate-stderr bash -c "$script"
+	[[ $stderr == *"granted on schema Odd Schema"*"granted on schema public"*"granted on schema shop"* ]] || fail "stderr: $stderr"
+	run -0 --separate-stderr bash -c "$script"
+	pg_use fresh
+	assert_equal "$(sql app "SELECT has_table_privilege('app_owner', 'shop.orders', 'SELECT, INSERT, UPDATE, DELETE'),
+		has_table_privilege('app_owner', 'public.\"User\"', 'SELECT, INSERT, UPDATE, DELETE'),
+		has_table_privilege('app_owner', '\"Odd Schema\".\"T\"', 'SELECT, INSERT, UPDATE, DELETE'),
+		has_sequence_privilege('app_owner', '\"Odd Schema\".\"T_id_seq\"', 'USAGE'),
+		has_sequence_privilege('app_owner', 'public.\"User_id_seq\"', 'USAGE'),
+		has_schema_privilege('app_owner', 'Odd Schema', 'USAGE'),
+		has_database_privilege('app_owner', 'app', 'CONNECT')")" 't|t|t|t|t|t|t'
+	# as the application: it connects, reads and writes in every schema
+	run -0 psql -XAtq -v ON_ERROR_STOP=1 -d "${FRESH}app?user=app_owner" \
+		-c 'INSERT INTO "Odd Schema"."T" DEFAULT VALUES' -c 'SELECT count(*) FROM shop.orders'
+	assert_output 5000
 }
 
 @test "runbook, Upgrading from 0.1: the block moves each KEY.counts under .proofs/, and the backups are proven again" {
@@ -864,17 +1323,17 @@ runbook_block() {
 	run -0 keys
 	assert_output "$b1"$'\n'"$b2"
 	run -0 proof_keys
-	assert_output "$(proof "$b1" .counts)"$'\n'"$(proof "$b2" .counts)"
+	assert_output "$(companions "$b1")"$'\n'"$(companions "$b2")"
 	run -0 --separate-stderr "$EX/health-check.sh" --nagios
 	assert_output --partial "BKAGE OK - newest proven $b2"
 	# run again: nothing left to move, nothing lost
 	run -0 bash -c "${block//s3:\/\/backups\//s3://$bucket/}"
 	assert_output "0 .counts left beside the backups"
 	run -0 proof_keys
-	assert_output "$(proof "$b1" .counts)"$'\n'"$(proof "$b2" .counts)"
+	assert_output "$(companions "$b1")"$'\n'"$(companions "$b2")"
 }
 
-@test "runbook, scenario 4: the DR copy copies the proven backups with their counts, nothing damaged or unproven, and again only what is missing" {
+@test "runbook, scenario 4: the DR copy copies the proven backups with their counts, roles and database, nothing damaged or unproven, and again only what is missing" {
 	local bucket=bkpipe-src-$BATS_TEST_NUMBER dr=bkpipe-dr-$BATS_TEST_NUMBER block b1 b2 b3 script
 	block=$(runbook_block '^The copy streams like everything else')
 	[[ $block == *'--expect-size'* && $block == *'--if-none-match'* && $block == *'unset AWS_ENDPOINT_URL'* ]] ||
@@ -890,25 +1349,9 @@ runbook_block() {
 	s3get "$b3" | put 2099-01-01_00-00-00.sql.gz
 	# the primary store in [default], the copy in [profile dr], and no
 	# endpoint in the variables: the block unsets them
-	cat >"$T/config" <<-EOF
-		[default]
-		region = us-east-1
-		endpoint_url = $S3_ENDPOINT
-
-		[profile dr]
-		region = us-east-1
-		endpoint_url = $S3_ENDPOINT
-	EOF
-	cat >"$T/credentials" <<-EOF
-		[default]
-		aws_access_key_id = $AWS_ACCESS_KEY_ID
-		aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
-
-		[dr]
-		aws_access_key_id = $AWS_ACCESS_KEY_ID
-		aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
-	EOF
-	script="BACKUPS=s3://$bucket/db/; PROOFS=s3://$bucket/.proofs/db/
+	dr_profiles
+	# as the blocks run: stopping at the first failure (set -eu)
+	script="set -eu; BACKUPS=s3://$bucket/db/; PROOFS=s3://$bucket/.proofs/db/
 ${block//s3:\/\/backups-dr\//s3://$dr/}"
 	mkdir "$T/run" && cd "$T/run"
 	AWS_CONFIG_FILE=$T/config AWS_SHARED_CREDENTIALS_FILE=$T/credentials run -0 --separate-stderr bash -c "$script"
@@ -917,16 +1360,17 @@ ${block//s3:\/\/backups-dr\//s3://$dr/}"
 	run -0 s3ls -1 "s3://$dr/db/"
 	assert_output "s3://$dr/db/$k1"$'\n'"s3://$dr/db/$k3"
 	run -0 s3ls -1 "s3://$dr/.proofs/db/"
-	assert_output "s3://$dr/.proofs/db/$k1.counts"$'\n'"s3://$dr/.proofs/db/$k3.counts"
+	assert_output "$(companions "s3://$dr/db/$k1")"$'\n'"$(companions "s3://$dr/db/$k3")"
 	assert_equal "$(s3get "s3://$dr/db/$k3" | sha256sum)" "$(s3get "$b3" | sha256sum)"
+	assert_equal "$(s3get "s3://$dr/.proofs/db/$k3.roles.sql" | sha256sum)" "$(s3get "$(proof "$b3" .roles.sql)" | sha256sum)"
 	# again: nothing is copied twice (--if-none-match would refuse it), and a
 	# proof the copy lost is copied again
-	s3rm "s3://$dr/.proofs/db/$k1.counts"
+	s3rm "s3://$dr/.proofs/db/$k1.counts" "s3://$dr/.proofs/db/$k3.database.sql"
 	AWS_CONFIG_FILE=$T/config AWS_SHARED_CREDENTIALS_FILE=$T/credentials run -0 --separate-stderr bash -c "$script"
 	assert_output "the copy holds every proven backup, with its counts"
 	assert_equal "$stderr" ""
 	run -0 s3ls -1 "s3://$dr/.proofs/db/"
-	assert_output "s3://$dr/.proofs/db/$k1.counts"$'\n'"s3://$dr/.proofs/db/$k3.counts"
+	assert_output "$(companions "s3://$dr/db/$k1")"$'\n'"$(companions "s3://$dr/db/$k3")"
 	# the copy is proven as the primary is: restore.sh takes the newest
 	BACKUP_PREFIX=s3://$dr/db/ RESTORE_DB=r_dr run -0 --separate-stderr "$EX/restore.sh"
 	[[ $stderr == *"restore.sh: backup: s3://$dr/db/$k3 (plain, "* ]]
