@@ -734,6 +734,8 @@ s3put_logged() {
 	backup
 	VALIDATE_DB=v_ok run -0 --separate-stderr "$EX/validate.sh"
 	[[ $stderr == *"validate.sh: OK: $url restores in "*"and its counts match; scratch database v_ok dropped"* ]]
+	# No NOTICE of the server's reaches cron's mail.
+	[[ $stderr != *NOTICE* ]]
 	run ! db_exists v_ok
 	run -0 --separate-stderr "$EX/validate.sh" -q
 	assert_equal "$stderr" ""
@@ -1176,7 +1178,7 @@ release() {
 # OLD_restored and OLD_damaged.
 switch_over() {
 	local block
-	block=$(runbook_block '^<!-- block: switch-over -->')
+	block=$(runbook_block '^<!-- block: 1-switch -->')
 	[[ $block == *$'\ndb=app restored=app_restored aside=app_damaged\n'* ]] || fail "the switch-over block names no databases"
 	printf 'SERVER=%q\n%s\n' "$(on postgres)" "${block/$'\n'db=app restored=app_restored aside=app_damaged$'\n'/$'\n'db=$1 restored=$1_restored aside=$1_damaged$'\n'}"
 }
@@ -1250,7 +1252,7 @@ ${block//app_restored/s1_restored}"
 
 @test "runbook, scenario 4: on a fresh server, the roles and the database as they were, then the backup with its owners and grants" {
 	local dr=bkpipe-fresh-$BATS_TEST_NUMBER block
-	block=$(runbook_block '^<!-- block: fresh-server-restore -->')
+	block=$(runbook_block '^<!-- block: 4-restore -->')
 	[[ $block == *'-v dbname=app'* ]] || fail "no fresh-server block"
 	shellcheck -s bash - <<<"$block"
 	roles_db f1 f1
@@ -1268,8 +1270,8 @@ ${block//app_restored/s1_restored}"
 
 @test "runbook, scenario 4 without the roles: -O -x, then grants over every schema of the dump, names quoted; run again, the same" {
 	local dr=bkpipe-noroles-$BATS_TEST_NUMBER restore grants script
-	restore=$(runbook_block '^<!-- block: fresh-server-restore-without-roles -->')
-	grants=$(runbook_block '^<!-- block: fallback-grants -->')
+	restore=$(runbook_block '^<!-- block: 4-restore-without-roles -->')
+	grants=$(runbook_block '^<!-- block: 4-grants -->')
 	[[ $restore == *'pgfeed -1 -O -x'* && $grants == *'%I'* ]] || fail "no fallback blocks"
 	shellcheck -s bash - <<<"$restore"
 	shellcheck -s bash - <<<"$grants"

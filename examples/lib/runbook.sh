@@ -98,7 +98,9 @@ psql_status() {
 sql() {
 	local db=$1
 	shift
-	psql -X -q -A -t -F "$US" -v ON_ERROR_STOP=1 -d "$db" "$@"
+	# NOTICEs (DROP ... IF EXISTS of nothing) are not news: cron would mail them.
+	PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" \
+		psql -X -q -A -t -F "$US" -v ON_ERROR_STOP=1 -d "$db" "$@"
 }
 
 # backup_prefix: BACKUP_PREFIX [s3://backups/db/], a bucket alone taken as
