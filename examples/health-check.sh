@@ -54,8 +54,8 @@ Exit status (the Nagios plugin convention):
   they could not be written
 
 Examples:
-  crontab:   0 8 * * *  MAIL_TO=dba@example.com BACKUP_PREFIX=s3://backups/app/ health-check.sh
-             */15 * * * *  health-check.sh --prometheus /var/lib/node_exporter/bkpipe.prom
+  crontab:   0 8 * * *  MAIL_TO=dba@example.com BACKUP_PREFIX=s3://backups/app/ /usr/local/share/bkpipe/health-check.sh
+             */15 * * * *  /usr/local/share/bkpipe/health-check.sh --prometheus /var/lib/node_exporter/bkpipe.prom
   Nagios:    command_line  /usr/bin/env BACKUP_PREFIX=$ARG1$ /usr/local/share/bkpipe/health-check.sh --nagios
 EOF
 }

@@ -34,7 +34,7 @@ table itself is not touched.
 Pick a backup from before the DELETE: list them with  s3ls BACKUP_PREFIX.
 Then review the SQL, run it, and drop TABLE_restored:
 
-  recover-table.sh sales.orders 2026-01-26_03-00-00.sql.gz > put-back.sql
+  /usr/local/share/bkpipe/recover-table.sh sales.orders 2026-01-26_03-00-00.sql.gz > put-back.sql
   psql -X -v ON_ERROR_STOP=1 -1 -f put-back.sql "$DATABASE_URL"
   psql -X -c 'DROP TABLE sales.orders_restored' "$DATABASE_URL"
 

@@ -50,7 +50,7 @@ Exit status:
   3  network or server trouble outlived the retries
 
 Example (crontab, after the nightly backup):
-  30 4 * * *  BACKUP_PREFIX=s3://backups/app/ retention.sh -q --delete
+  30 4 * * *  BACKUP_PREFIX=s3://backups/app/ /usr/local/share/bkpipe/retention.sh -q --delete
 EOF
 }
 
