@@ -205,7 +205,11 @@ health_judge(struct health_group *g, const struct health_limits *l)
 		st = st > HEALTH_WARNING ? st : HEALTH_WARNING;
 	}
 	if ((uint64_t)g->newest.size < l->min_size) {
-		problem(g, "smaller than %llu bytes", (unsigned long long)l->min_size);
+		char mb[32];
+
+		/* In the unit of the size shown, whichever unit --min-size was given in. */
+		fmt_mb(mb, sizeof(mb), (int64_t)l->min_size);
+		problem(g, "smaller than %llu bytes (%s)", (unsigned long long)l->min_size, mb);
 		st = HEALTH_CRITICAL;
 	}
 	if (l->max_shrink >= 0 && g->count > 1 &&

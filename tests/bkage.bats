@@ -155,12 +155,12 @@ man_rules() {
 		line 2026-01-26T03:00:15Z 1023 s3://b/db/b.sql.gz
 	} >"$IN"
 	run -2 --separate-stderr bkage --now "$NOW" <"$IN"
-	assert_output 'BKAGE CRITICAL - newest s3://b/db/b.sql.gz is 3h12m old, 1.0 kB, 2 backups, smaller than 1024 bytes | age=11520s;;93600 size=1023B count=2'
+	assert_output 'BKAGE CRITICAL - newest s3://b/db/b.sql.gz is 3h12m old, 1.0 kB, 2 backups, smaller than 1024 bytes (1.0 kB) | age=11520s;;93600 size=1023B count=2'
 	line 2026-01-26T03:00:15Z 1024 s3://b/db/b.sql.gz >"$IN"
 	run -0 --separate-stderr bkage --now "$NOW" <"$IN"
 	line 2026-01-26T03:00:15Z 52428800 s3://b/db/b.sql.gz >"$IN"
 	run -2 --separate-stderr bkage --now "$NOW" --min-size 100MB <"$IN"
-	assert_output --partial ', smaller than 100000000 bytes |'
+	assert_output --partial ', smaller than 100000000 bytes (100.0 MB) |'
 	run -0 --separate-stderr bkage --now "$NOW" --min-size 50MiB <"$IN"
 }
 
@@ -298,7 +298,7 @@ print(g["newest"]["name"], g["future"], g["ahead"]["name"])' <<<"$output"
 		line 2026-01-26T03:00:15Z 100 s3://b/db/b.sql.gz
 	} >"$IN"
 	run -2 --separate-stderr bkage --now "$NOW" -w 1h --max-shrink 10 --min-count 5 <"$IN"
-	assert_output --partial ', older than 1h, smaller than 1024 bytes, 100% smaller than the one before, fewer than 5 backups |'
+	assert_output --partial ', older than 1h, smaller than 1024 bytes (1.0 kB), 100% smaller than the one before, fewer than 5 backups |'
 }
 
 @test "UNKNOWN: an unreadable line, named by its line number" {
