@@ -147,13 +147,12 @@ shown_after() {
 		open { print }' "$DOC"
 }
 
-@test "runbook 0: the tools answer, and block 0's names list the two newest backups and their proofs, as the page shows" {
+@test "runbook 0: the tools answer, and block 0's names list the two newest backups and what is stored beside the newest, as the page shows" {
 	run_blocks 0-tools 0-names
 	assert_status 0
 	section 0-tools | grep -q '^s3ls '
 	section 0-tools | grep -q '^psql (PostgreSQL) '
-	assert_equal "$(section 0-names | cut -f3)" \
-		"$B2"$'\n'"$C1"$'\n'"$(proof "$B2" .counts)"$'\n'"$(proof "$C1" .counts)"
+	assert_equal "$(section 0-names | cut -f3)" "$B2"$'\n'"$C1"$'\n'"$(proof "$C1" .counts)"$'\n'"$(proof "$C1" .database.sql)"$'\n'"$(proof "$C1" .roles.sql)"
 	# the page's example: the same lines, but for times and sizes
 	local shape='s/^[0-9-]{10}T[0-9:]{8}Z\t[0-9]+\t/T\tN\t/; s/[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}/K/'
 	run_blocks 0-names
@@ -264,18 +263,19 @@ in_profiles() {
 		AWS_CONFIG_FILE="$W/aws-config" AWS_SHARED_CREDENTIALS_FILE="$W/aws-credentials" "$@"
 }
 
-@test "runbook 4: the DR copy holds the proven backups with their counts, and again only what is missing; the copy restores into a fresh server; its roles restore" {
-	local before want
+@test "runbook 4: the DR copy holds the proven backups with what proves and recreates them, and again only what is missing; restored from it into a fresh server with the roles, or without them and then the grants" {
+	local before want u p
 	aws_files
 	want=$(s3get "$(proof "$B2" .counts)")
 	script 0-names 4-copy >copy.sh
 	run --separate-stderr in_profiles bash copy.sh
 	assert_status 0
 	assert_equal "$(section 4-copy)" "the copy holds every proven backup, with its counts"
-	# the proven ones: not the damaged one of scenario 3
+	# the proven ones (not the damaged one of scenario 3), with what backup.sh put beside each
 	assert_equal "$(s3ls -1 "s3://$DR_BUCKET/db/")" "$(sed "s|s3://$BUCKET/|s3://$DR_BUCKET/|" <<<"$B1"$'\n'"$B2"$'\n'"$C1")"
-	assert_equal "$(s3ls -1 "s3://$DR_BUCKET/.proofs/db/")" \
-		"$(for u in "$B1" "$B2" "$C1"; do proof "${u/"s3://$BUCKET/"/"s3://$DR_BUCKET/"}" .counts; done)"
+	assert_equal "$(s3ls -1 "s3://$DR_BUCKET/.proofs/db/")" "$(for u in "$B1" "$B2" "$C1"; do
+		for p in .counts .database.sql .roles.sql; do proof "${u/"s3://$BUCKET/"/"s3://$DR_BUCKET/"}" "$p"; done
+	done)"
 	# again: nothing copied twice
 	before=$(s3ls -r "s3://$DR_BUCKET/")
 	run --separate-stderr in_profiles bash copy.sh
@@ -290,33 +290,27 @@ in_profiles() {
 	run --separate-stderr in_profiles bash point.sh
 	assert_status 0
 	section 4-point | grep -qxF "s3://$DR_BUCKET/db/${B2#"$BACKUPS"}"
-	# a fresh server, without the roles: -O -x, then the grants
-	script 0-names 4-restore 4-grants >restore.sh
+	# a fresh server: the roles it lacks, the database as it was, the backup
+	# with its owners and grants
+	script 0-names 4-restore >restore.sh
 	run --separate-stderr in_profiles bash restore.sh
 	assert_status 0
 	section 4-restore | grep -qx "s3://$DR_BUCKET/db/${B2#"$BACKUPS"}"
 	section 4-restore | grep -qx 'counts match'
-	[[ $(psql -XAtq -d "$(on app "$NEW_PORT")" -c "SELECT has_table_privilege('app_owner', 'public.users', 'SELECT')") == t ]]
-	# the roles: backed up, copied with the backups (as the page says), and
-	# restored on another fresh server, where the database then is restored
+	[[ $(psql -XAtq -d "$(on app "$NEW_PORT")" -c "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'app'") == app_owner ]] ||
+		fail "the restored database is not app_owner's"
+	[[ $(psql -XAtq -d "$(on app "$NEW_PORT")" -c "SELECT tableowner FROM pg_tables WHERE tablename = 'documents'") == fixture_owner ]] ||
+		fail "public.documents lost its owner"
+	# another fresh server, without the roles: -O -x, then the grants, in every schema
 	pg_start new2
 	local new2=$PGPORT
 	pg_use main
-	script 0-names 4-roles-backup >roles.sh
-	run --separate-stderr in_profiles bash roles.sh
+	NEW_PORT=$new2 script 0-names 4-restore-without-roles 4-grants >without.sh
+	run --separate-stderr in_profiles bash without.sh
 	assert_status 0
-	local roles
-	roles=$(s3ls -1 "s3://$BUCKET/roles/" | tail -n 1)
-	[[ $roles == "s3://$BUCKET/roles/"*.roles.sql.gz ]] || fail "no roles backup: $roles"
-	s3get "$roles" | s3put "${roles/"s3://$BUCKET/"/"s3://$DR_BUCKET/"}"
-	NEW_PORT=$new2 script 0-names 4-restore 4-roles-restore >roles-restore.sh
-	run --separate-stderr in_profiles bash roles-restore.sh
-	# the page: exit status 1 for the one statement that fails, the role the
-	# server was made with
-	assert_status 1
-	assert_stderr_has 'role "postgres" already exists'
-	assert_stderr_has 'pgfeed: 1 statement failed'
-	[[ $(psql -XAtq -d "$(on postgres "$new2")" -c "SELECT count(*) FROM pg_roles WHERE rolname IN ('app_owner', 'fixture_owner')") == 2 ]]
+	section 4-restore-without-roles | grep -qx 'counts match'
+	[[ $(psql -XAtq -d "$(on app "$new2")" -c "SELECT has_table_privilege('app_owner', '\"Sales Data\".\"Order Items\"', 'SELECT')") == t ]] ||
+		fail "app_owner may not read a table outside public"
 	assert_equal "$(fixture_counts "$(on app "$new2")")" "$want"
 	pg_stop new2
 }
