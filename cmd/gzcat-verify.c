@@ -42,7 +42,7 @@ static const char *const helptext[] = {
 "",
 "Examples:",
 "  gzcat-verify backup.sql.gz | pgfeed -1 \"$DATABASE_URL\"",
-"  s3get s3://backups/db/latest.sql.gz | gzcat-verify -t",
+"  s3get s3://backups/db/2026-01-26_03-00-00.sql.gz | gzcat-verify -t",
 "",
 "See gzcat-verify(1).",
 NULL,

@@ -173,7 +173,7 @@ not_valid(struct restore *r, const char *body, size_t len, const struct sql_stmt
 {
 	struct strbuf out = { 0 }, fk = { 0 };
 	size_t n = len;
-	char **v;
+	char **v = NULL;
 	int rc;
 
 	while (n > 0 && (body[n - 1] == ';' || body[n - 1] == ' ' || body[n - 1] == '\n' ||

@@ -97,9 +97,9 @@ Exit status:
   3  network or server trouble outlived the retries; nothing was committed
 
 Examples:
-  restore.sh                                   # the newest proven, into restored_...
-  RESTORE_DB=app_0126 restore.sh 2026-01-26_03-00-00.sql.gz
-  RESTORE_SERVER=$DATABASE_URL restore.sh --clean --into app   # disaster recovery
+  /usr/local/share/bkpipe/restore.sh            # the newest proven, into restored_...
+  RESTORE_DB=app_0126 /usr/local/share/bkpipe/restore.sh 2026-01-26_03-00-00.sql.gz
+  RESTORE_SERVER=$DATABASE_URL /usr/local/share/bkpipe/restore.sh --clean --into app   # disaster recovery
 EOF
 }
 
