@@ -182,8 +182,11 @@ shown_after() {
 	users=$(sql app 'SELECT count(*) FROM public.users') orders=$(sql app 'SELECT count(*) FROM public.orders')
 	# the accident: 50 users, and by ON DELETE CASCADE their 100 orders
 	sql app 'DELETE FROM public.users WHERE id > 150'
-	run_blocks 0-names 2a-pick 2a-restore 2a-missing 2a-put-back
+	run_blocks 0-names 2a-cascade 2a-pick 2a-restore 2a-missing 2a-put-back
 	assert_status 0
+	# The tables the deletion reached, from the catalog, as the page shows.
+	# (psql pads the header and ends with a blank line; the page does not)
+	assert_equal "$(section 2a-cascade | sed -e 's/ *$//' -e '/^$/d')" "$(shown_after 2a-cascade)"
 	assert_equal "$(section 2a-pick)" "$B2"
 	[[ $(section 2a-missing) =~ users_missing[^0-9]+50[^0-9] && $(section 2a-missing) =~ orders_missing[^0-9]+100[^0-9] ]] ||
 		fail "2a-missing printed: $(section 2a-missing)"
@@ -192,6 +195,30 @@ shown_after() {
 	assert_equal "$(sql app 'SELECT count(*) FROM public.users')" "$users"
 	assert_equal "$(sql app 'SELECT count(*) FROM public.orders')" "$orders"
 	assert_equal "$(sql app "SELECT count(*) FROM pg_tables WHERE tablename LIKE '%_restored'")" 0
+}
+
+@test "runbook 2a: a unique key taken since the backup: the rows that cannot come back are listed, the others and their children put back" {
+	local users orders lost
+	users=$(sql app 'SELECT count(*) FROM public.users') orders=$(sql app 'SELECT count(*) FROM public.orders')
+	sql app 'DELETE FROM public.users WHERE id > 150'
+	run_blocks 0-names 2a-pick 2a-restore
+	assert_status 0
+	# Since the backup, a new user took the email of deleted user 151.
+	sql app "INSERT INTO public.users (id, email, name, created) SELECT 100000, email, 'new', now() FROM public.users_restored WHERE id = 151"
+	# psql's exit status for an SQL error under ON_ERROR_STOP
+	run_blocks 0-names 2a-put-back
+	assert_status 3
+	run_blocks 0-names 2a-put-back-unique
+	assert_status 0
+	[[ $(section 2a-put-back-unique) =~ (^|$'\n')\ *151\ \|\ [^\ ]+@[^\ ]+\ +\|\ +100000($'\n'|$) ]] ||
+		fail "2a-put-back-unique printed: $(section 2a-put-back-unique)"
+	# Everyone but 151 is back (and the new user), with the orders of those who are.
+	lost=$(sql app 'SELECT count(*) FROM public.orders_restored WHERE user_id = 151')
+	assert_equal "$(sql app 'SELECT count(*) FROM public.users')" "$users"
+	assert_equal "$(sql app 'SELECT count(*) FROM public.users WHERE id = 151')" 0
+	assert_equal "$(sql app 'SELECT count(*) FROM public.orders')" "$((orders - lost))"
+	# As it was, for the next tests.
+	sql app "DELETE FROM public.users WHERE id = 100000; INSERT INTO public.users SELECT * FROM public.users_restored WHERE id = 151; INSERT INTO public.orders SELECT * FROM public.orders_restored WHERE user_id = 151; DROP TABLE public.users_restored, public.orders_restored"
 }
 
 @test "runbook 2b: a dropped table comes back whole: its rows, indexes, foreign key, trigger and sequence" {
