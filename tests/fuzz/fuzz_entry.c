@@ -18,6 +18,7 @@
 #include "entry.h"
 #include "health.h"
 #include "listing.h"
+#include "proofs.h"
 #include "retain.h"
 
 #define NOW INT64_C(1769414400)	/* 2026-01-26T08:00:00Z */
@@ -138,7 +139,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (e.name == NULL || e.size < 0 || e.time < LISTING_TIME_MIN || e.time > LISTING_TIME_MAX)
 			abort();
 		k = (size_t)(unsigned char)e.name[0] % GROUPS;
-		if (health_add(&g[k], &lim, e.time, e.size, e.name) != 0)
+		if (health_add(&g[k], &lim, e.time, e.size, e.name, PROOF_PROVEN, copy) != 0)
 			abort();
 		st = retain_add(r, k, e.time, e.name, copy);
 		if (st < 0)
@@ -167,8 +168,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	health_nagios(out, g, GROUPS, true, &lim, HEALTH_OK);
-	health_prometheus(out, g, GROUPS, true);
-	health_json(out, g, GROUPS, HEALTH_OK, NOW);
+	health_prometheus(out, g, GROUPS, true, false);
+	health_json(out, g, GROUPS, HEALTH_OK, &lim);
 	fclose(out);
 	free(got);
 
