@@ -291,13 +291,7 @@ main(int argc, char *argv[])
 	} else if (r.feed && feed_errors(r.feed) > 0 && o.cont) {
 		warn("%lu statement%s failed", feed_errors(r.feed), feed_errors(r.feed) == 1 ? "" : "s");
 	}
-	if (r.status == EXIT_OK && !interrupted && r.nfks && !(o.cont && feed_errors(r.feed) > 0)) {
-		unsigned long left = restore_validate_fks(&r);
-
-		if (left)
-			warn("%lu foreign key%s left NOT VALID: the rows named above reference rows "
-			    "that are gone", left, left == 1 ? "" : "s");
-	}
+	restore_validate_fks(&r, interrupted);
 	if (o.verbose)
 		restore_summary(&r);
 	if (r.status == EXIT_OK && o.cont && feed_errors(r.feed) > 0)

@@ -1001,10 +1001,12 @@ unquote(const char *q, size_t n, struct strbuf *out)
 }
 
 unsigned long
-restore_validate_fks(struct restore *r)
+restore_validate_fks(struct restore *r, bool interrupted)
 {
 	unsigned long left = 0;
 
+	if (r->status != EXIT_OK || interrupted || (r->feed && feed_errors(r->feed) > 0))
+		return 0;
 	for (size_t i = 0; i < r->nfks && r->conn; i++) {
 		const char *tab = r->fks[i], *tabend = strchr(tab, '\t'), *con = tabend + 1;
 		struct strbuf sql = { 0 }, name = { 0 };
@@ -1054,6 +1056,9 @@ restore_validate_fks(struct restore *r)
 		strbuf_free(&sql);
 		strbuf_free(&name);
 	}
+	if (left)
+		warn("%lu foreign key%s left NOT VALID: the rows named above reference rows that "
+		    "are gone", left, left == 1 ? "" : "s");
 	return left;
 }
 

@@ -105,12 +105,13 @@ int restore_begin(struct restore *r);
  * it says so and claims no rollback: that is an error (r->status).
  */
 /*
- * After a restore that succeeded with --fk-not-valid: VALIDATE CONSTRAINT
- * each foreign key added NOT VALID; one that fails stays NOT VALID, with a
- * warning that counts the rows that reference nothing. The number of
- * foreign keys left NOT VALID.
+ * After a restore that succeeded (not interrupted, no statement failed)
+ * with --fk-not-valid: VALIDATE CONSTRAINT each foreign key added NOT
+ * VALID; one that fails stays NOT VALID, with a warning that counts the
+ * rows that reference nothing, and a last line that says how many. The
+ * number of foreign keys left NOT VALID.
  */
-unsigned long restore_validate_fks(struct restore *r);
+unsigned long restore_validate_fks(struct restore *r, bool interrupted);
 
 void restore_end(struct restore *r, bool interrupted);
 
